@@ -1,0 +1,40 @@
+package org.ranksweep.trainer.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.ranksweep.trainer.config.RunConfig;
+import org.ranksweep.trainer.linalg.NativeLinalg;
+import org.ranksweep.trainer.train.RunResult;
+import org.ranksweep.trainer.train.RunStatus;
+import org.ranksweep.trainer.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code sweep train}: one configuration, no Spark. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train one configuration and print its rank trajectory.")
+public final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    RunOptions options;
+
+    @Option(names = "--json", description = "Print the configuration and result as JSON instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        RunConfig config = options.toConfig();
+        RunResult result = Trainer.run(config);
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("config", config.toMap());
+            doc.put("linalg", NativeLinalg.describe());
+            doc.put("result", result);
+            System.out.println(Json.mapper().writeValueAsString(doc));
+        } else {
+            TrajectoryTable.print(config, result, System.out);
+        }
+        return result.status == RunStatus.FAILED ? 1 : 0;
+    }
+}

@@ -1,0 +1,178 @@
+package org.ranksweep.trainer.data;
+
+import dev.ludovic.netlib.lapack.LAPACK;
+import java.util.Map;
+import java.util.WeakHashMap;
+import org.netlib.util.intW;
+import org.ranksweep.trainer.config.LossKind;
+import org.ranksweep.trainer.linalg.NativeLinalg;
+import org.ranksweep.trainer.linalg.Svd;
+import org.ranksweep.trainer.linalg.Tolerance;
+
+/**
+ * What a dataset offers a deep linear network: Yun et al. (2018)'s assumptions, checked, and the
+ * closed-form optimal loss.
+ *
+ * <p>With X^T = Q R (thin QR, Q in R^(m x p), p = min(m, d_x)), the least-squares fit of Y from X is
+ * Yhat = Y Q Q^T = Y X^T (X X^T)^-1 X, and C = Q^T Y^T (p x d_y) has the singular values s_i of Yhat.
+ * The best product R of rank at most k (the network's narrowest width) is the reduced-rank regression,
+ * whose loss is
+ * <pre>
+ *   L* = 1/2 ( ||Y - Yhat||_F^2 + sum_{i > k} s_i^2 )      (divided by m for the mean loss)
+ * </pre>
+ * ||Y - Yhat||_F^2 is read off the last m - p rows of Q^T Y^T, so nothing is subtracted from ||Y||^2.
+ */
+public final class DataAnalysis {
+    /** Singular values closer than this, relative to the largest, are not "distinct" (assumption iv). */
+    public static final double DISTINCT_RELATIVE_GAP = 1e-10;
+
+    private static final Map<Dataset, DataAnalysis> CACHE = new WeakHashMap<>();
+
+    public final int samples;
+    public final int inputs;
+    public final int outputs;
+    /** rank(X) = rank(X X^T) at numpy's tolerance. */
+    public final int xRank;
+    /** rank(Y X^T) at numpy's tolerance. */
+    public final int yxtRank;
+    /** Singular values of Y X^T (X X^T)^-1 X, descending. */
+    public final double[] fitSingularValues;
+    /** ||Y - Yhat||_F^2, the part of Y no linear map of X reaches. */
+    public final double residual;
+    /** min_i (s_i - s_(i+1)) / s_1 over the nonzero fit singular values (assumption iv). */
+    public final double minRelativeGap;
+
+    private DataAnalysis(Dataset ds, int xRank, int yxtRank, double[] s, double residual, double gap) {
+        this.samples = ds.samples;
+        this.inputs = ds.inputs;
+        this.outputs = ds.outputs;
+        this.xRank = xRank;
+        this.yxtRank = yxtRank;
+        this.fitSingularValues = s;
+        this.residual = residual;
+        this.minRelativeGap = gap;
+    }
+
+    /** (ii) d_x, d_y &lt;= m. */
+    public boolean shapesWithinSamples() {
+        return inputs <= samples && outputs <= samples;
+    }
+
+    /** (iii a) X X^T full rank. */
+    public boolean xxtFullRank() {
+        return xRank == inputs;
+    }
+
+    /** (iii b) Y X^T full rank. */
+    public boolean yxtFullRank() {
+        return yxtRank == Math.min(outputs, inputs);
+    }
+
+    /** (iv) distinct singular values of Y X^T (X X^T)^-1 X. */
+    public boolean distinctSingularValues() {
+        return minRelativeGap > DISTINCT_RELATIVE_GAP;
+    }
+
+    /** (ii), (iii) and (iv): the data's share of Yun et al.'s assumptions. */
+    public boolean dataAssumptionsMet() {
+        return shapesWithinSamples() && xxtFullRank() && yxtFullRank() && distinctSingularValues();
+    }
+
+    /** (i) the network's narrowest width is min(d_x, d_y). */
+    public static boolean widthAssumptionMet(int[] widths) {
+        int min = Integer.MAX_VALUE;
+        for (int w : widths) {
+            min = Math.min(min, w);
+        }
+        return min == Math.min(widths[0], widths[widths.length - 1]);
+    }
+
+    /** L* for a linear network whose product has rank at most {@code k}. */
+    public double optimalLoss(int k, LossKind loss) {
+        double tail = 0;
+        for (int i = fitSingularValues.length - 1; i >= k; i--) {
+            tail += fitSingularValues[i] * fitSingularValues[i];
+        }
+        double l = 0.5 * (residual + tail);
+        return loss == LossKind.MEAN ? l / samples : l;
+    }
+
+    /** The analysis of {@code ds}, computed once per dataset object. */
+    public static DataAnalysis of(Dataset ds) {
+        synchronized (CACHE) {
+            DataAnalysis hit = CACHE.get(ds);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        DataAnalysis a = compute(ds);
+        synchronized (CACHE) {
+            CACHE.put(ds, a);
+        }
+        return a;
+    }
+
+    private static DataAnalysis compute(Dataset ds) {
+        int m = ds.samples;
+        int dx = ds.inputs;
+        int dy = ds.outputs;
+        LAPACK lapack = NativeLinalg.lapack();
+        double eps = 0x1p-52;
+
+        int xRank = Tolerance.NUMPY.rank(Svd.values(ds.x, dx, m), dx, m, eps);
+        double[] yxt = new double[dy * dx];
+        NativeLinalg.blas().dgemm("N", "T", dy, dx, m, 1.0, ds.y, dy, ds.x, dx, 0.0, yxt, dy);
+        int yxtRank = Tolerance.NUMPY.rank(Svd.values(yxt, dy, dx), dy, dx, eps);
+
+        // X^T (m x dx) and Y^T (m x dy), column-major.
+        double[] xt = transpose(ds.x, dx, m);
+        double[] yt = transpose(ds.y, dy, m);
+        int p = Math.min(m, dx);
+        double[] tau = new double[Math.max(1, p)];
+        intW info = new intW(0);
+        double[] q = new double[1];
+        lapack.dgeqrf(m, dx, xt, m, tau, q, -1, info);
+        double[] work = new double[Math.max(1, (int) q[0])];
+        lapack.dgeqrf(m, dx, xt, m, tau, work, work.length, info);
+        check(info, "dgeqrf");
+        lapack.dormqr("L", "T", m, dy, p, xt, m, tau, yt, m, q, -1, info);
+        work = new double[Math.max(1, (int) q[0])];
+        lapack.dormqr("L", "T", m, dy, p, xt, m, tau, yt, m, work, work.length, info);
+        check(info, "dormqr");
+        double residual = 0;
+        double[] c = new double[p * dy];
+        for (int col = 0; col < dy; col++) {
+            for (int row = 0; row < m; row++) {
+                double v = yt[col * m + row];
+                if (row < p) {
+                    c[col * p + row] = v;
+                } else {
+                    residual += v * v;
+                }
+            }
+        }
+        double[] s = Svd.values(c, p, dy);
+        int nonzero = Tolerance.NUMPY.rank(s, p, dy, eps);
+        double gap = Double.POSITIVE_INFINITY;
+        for (int i = 0; i + 1 < nonzero; i++) {
+            gap = Math.min(gap, (s[i] - s[i + 1]) / s[0]);
+        }
+        return new DataAnalysis(ds, xRank, yxtRank, s, residual, gap);
+    }
+
+    static double[] transpose(double[] a, int rows, int cols) {
+        double[] t = new double[a.length];
+        for (int j = 0; j < cols; j++) {
+            for (int i = 0; i < rows; i++) {
+                t[i * cols + j] = a[j * rows + i];
+            }
+        }
+        return t;
+    }
+
+    private static void check(intW info, String routine) {
+        if (info.val != 0) {
+            throw new ArithmeticException(routine + " failed, info=" + info.val);
+        }
+    }
+}

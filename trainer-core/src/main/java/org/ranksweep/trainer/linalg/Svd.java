@@ -1,0 +1,88 @@
+package org.ranksweep.trainer.linalg;
+
+import dev.ludovic.netlib.lapack.LAPACK;
+import org.netlib.util.intW;
+
+/**
+ * Singular value decompositions through LAPACK's divide-and-conquer {@code dgesdd}. Matrices are
+ * column-major {@code double[]} with leading dimension = rows. Inputs are never modified (they are
+ * copied first).
+ */
+public final class Svd {
+    private Svd() {
+    }
+
+    /**
+     * All min(m, n) singular values of the m x n matrix {@code a}, descending.
+     *
+     * @param a input, column-major, length m*n, not modified
+     */
+    public static double[] values(double[] a, int m, int n) {
+        checkShape(a, m, n);
+        int k = Math.min(m, n);
+        double[] s = new double[k];
+        if (k == 0) {
+            return s;
+        }
+        double[] work = a.clone();
+        gesdd("N", work, m, n, s, new double[1], 1, new double[1], 1);
+        return s;
+    }
+
+    /** Thin SVD A = U diag(s) V^T: U is m x k, s has k values (descending), VT is k x n, k = min(m, n). */
+    public static final class Full {
+        public final double[] u;
+        public final double[] s;
+        public final double[] vt;
+        public final int m;
+        public final int n;
+        public final int k;
+
+        Full(double[] u, double[] s, double[] vt, int m, int n) {
+            this.u = u;
+            this.s = s;
+            this.vt = vt;
+            this.m = m;
+            this.n = n;
+            this.k = Math.min(m, n);
+        }
+    }
+
+    /** Thin SVD of the m x n matrix {@code a} (input not modified). */
+    public static Full thin(double[] a, int m, int n) {
+        checkShape(a, m, n);
+        int k = Math.min(m, n);
+        double[] s = new double[k];
+        double[] u = new double[Math.max(1, m * k)];
+        double[] vt = new double[Math.max(1, k * n)];
+        if (k > 0) {
+            gesdd("S", a.clone(), m, n, s, u, Math.max(1, m), vt, Math.max(1, k));
+        }
+        return new Full(u, s, vt, m, n);
+    }
+
+    private static void gesdd(String jobz, double[] a, int m, int n, double[] s,
+            double[] u, int ldu, double[] vt, int ldvt) {
+        LAPACK lapack = NativeLinalg.lapack();
+        int k = Math.min(m, n);
+        int[] iwork = new int[8 * k];
+        intW info = new intW(0);
+        double[] query = new double[1];
+        lapack.dgesdd(jobz, m, n, a, Math.max(1, m), s, u, ldu, vt, ldvt, query, -1, iwork, info);
+        if (info.val != 0) {
+            throw new ArithmeticException("dgesdd workspace query failed, info=" + info.val);
+        }
+        double[] work = new double[Math.max(1, (int) query[0])];
+        lapack.dgesdd(jobz, m, n, a, Math.max(1, m), s, u, ldu, vt, ldvt, work, work.length, iwork, info);
+        if (info.val != 0) {
+            throw new ArithmeticException("dgesdd did not converge for a " + m + "x" + n
+                    + " matrix, info=" + info.val);
+        }
+    }
+
+    private static void checkShape(double[] a, int m, int n) {
+        if (m < 0 || n < 0 || a.length < (long) m * n) {
+            throw new IllegalArgumentException("matrix of " + a.length + " values cannot be " + m + "x" + n);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.ranksweep.trainer.linalg;
+
+import java.util.Locale;
+import org.ranksweep.trainer.config.ConfigException;
+
+/**
+ * A rank tolerance: a singular value counts towards the rank when it is strictly greater than the
+ * threshold (numpy's {@code S > tol}).
+ * <ul>
+ * <li>{@code numpy}: numpy's {@code matrix_rank} default, sigma_max * max(m, n) * eps.</li>
+ * <li>{@code rel:t}: t * sigma_max.</li>
+ * <li>{@code abs:t}: t.</li>
+ * </ul>
+ * Every threshold follows the precision: it is never below the numpy floor sigma_max * max(m, n) * eps
+ * of the precision the run trains in, since singular values under it are rounding noise.
+ */
+public final class Tolerance {
+    public enum Kind { NUMPY, REL, ABS }
+
+    private final Kind kind;
+    private final double value;
+    private final String text;
+
+    private Tolerance(Kind kind, double value, String text) {
+        this.kind = kind;
+        this.value = value;
+        this.text = text;
+    }
+
+    public static final Tolerance NUMPY = new Tolerance(Kind.NUMPY, 0, "numpy");
+
+    public static Tolerance rel(double t) {
+        return new Tolerance(Kind.REL, t, "rel:" + format(t));
+    }
+
+    public static Tolerance abs(double t) {
+        return new Tolerance(Kind.ABS, t, "abs:" + format(t));
+    }
+
+    /** Parses {@code numpy}, {@code rel:1e-3} or {@code abs:1e-8}; {@code field} names the setting in errors. */
+    public static Tolerance parse(String field, String spec) {
+        if (spec == null) {
+            throw new ConfigException(field, "must be numpy, rel:<t> or abs:<t>", null);
+        }
+        String s = spec.trim().toLowerCase(Locale.ROOT);
+        if (s.equals("numpy")) {
+            return NUMPY;
+        }
+        int colon = s.indexOf(':');
+        if (colon > 0) {
+            String kind = s.substring(0, colon);
+            double t;
+            try {
+                t = Double.parseDouble(s.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(field, "tolerance value must be a number", spec);
+            }
+            if (!(t > 0) || Double.isInfinite(t)) {
+                throw new ConfigException(field, "tolerance value must be > 0 and finite", spec);
+            }
+            if (kind.equals("rel")) {
+                if (t >= 1) {
+                    throw new ConfigException(field, "a relative tolerance must be < 1", spec);
+                }
+                return rel(t);
+            }
+            if (kind.equals("abs")) {
+                return abs(t);
+            }
+        }
+        throw new ConfigException(field, "must be numpy, rel:<t> or abs:<t>", spec);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /**
+     * The threshold for an m x n matrix whose largest singular value is {@code sigmaMax}, computed in a
+     * precision with machine epsilon {@code eps}.
+     */
+    public double threshold(double sigmaMax, int m, int n, double eps) {
+        double floor = sigmaMax * Math.max(m, n) * eps;
+        switch (kind) {
+            case REL:
+                return Math.max(value * sigmaMax, floor);
+            case ABS:
+                return Math.max(value, floor);
+            default:
+                return floor;
+        }
+    }
+
+    /** Number of singular values strictly above the threshold ({@code sv} descending or not). */
+    public int rank(double[] sv, int m, int n, double eps) {
+        double max = 0;
+        for (double s : sv) {
+            max = Math.max(max, s);
+        }
+        double tol = threshold(max, m, n, eps);
+        int r = 0;
+        for (double s : sv) {
+            if (s > tol) {
+                r++;
+            }
+        }
+        return r;
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Tolerance && ((Tolerance) o).text.equals(text);
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode();
+    }
+
+    private static String format(double t) {
+        String s = Double.toString(t);
+        if (s.contains("E")) {
+            s = s.replace("E", "e").replace(".0e", "e");
+        }
+        return s;
+    }
+}

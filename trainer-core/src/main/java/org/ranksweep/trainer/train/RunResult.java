@@ -1,0 +1,54 @@
+package org.ranksweep.trainer.train;
+
+import java.io.Serializable;
+
+/** What one run produced: its outcome and its trajectory. Plain values only. */
+public final class RunResult implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public final RunStatus status;
+    /** The failure or divergence reason; null when completed. */
+    public final String error;
+    /** Epochs trained (the divergence epoch for DIVERGED runs). */
+    public final int epochsRun;
+    /** min(d_0, ..., d_H). */
+    public final int fullRank;
+    /** rank(R) at the primary tolerance at the last checkpoint; -1 if there is none. */
+    public final int finalRank;
+    /** First checkpoint epoch at which rank(R) reached fullRank; -1 if never (censored). */
+    public final int timeToFullRank;
+    public final double finalLoss;
+    /** Closed-form optimal loss L* for linear networks; NaN otherwise. */
+    public final double optimalLoss;
+    public final double lossGap;
+    public final long wallMs;
+    /** Milliseconds spent in checkpoints (products, SVDs, clean passes). */
+    public final long checkpointMs;
+    /** Milliseconds spent in SVDs alone. */
+    public final long svdMs;
+    public final Checkpoint[] checkpoints;
+    public final DataReport data;
+
+    public RunResult(RunStatus status, String error, int epochsRun, int fullRank, int finalRank,
+            int timeToFullRank, double finalLoss, double optimalLoss, double lossGap, long wallMs,
+            long checkpointMs, long svdMs, Checkpoint[] checkpoints, DataReport data) {
+        this.status = status;
+        this.error = error;
+        this.epochsRun = epochsRun;
+        this.fullRank = fullRank;
+        this.finalRank = finalRank;
+        this.timeToFullRank = timeToFullRank;
+        this.finalLoss = finalLoss;
+        this.optimalLoss = optimalLoss;
+        this.lossGap = lossGap;
+        this.wallMs = wallMs;
+        this.checkpointMs = checkpointMs;
+        this.svdMs = svdMs;
+        this.checkpoints = checkpoints;
+        this.data = data;
+    }
+
+    public boolean reachedFullRank() {
+        return timeToFullRank >= 0;
+    }
+}

@@ -1,0 +1,437 @@
+package org.ranksweep.trainer.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+import org.ranksweep.trainer.config.ConfigException;
+import org.ranksweep.trainer.config.NoiseType;
+import org.ranksweep.trainer.config.Precision;
+import org.ranksweep.trainer.config.RunConfig;
+import org.ranksweep.trainer.data.DataAnalysis;
+import org.ranksweep.trainer.data.DataLoader;
+import org.ranksweep.trainer.data.Dataset;
+import org.ranksweep.trainer.linalg.SpectralMetrics;
+import org.ranksweep.trainer.linalg.Svd;
+import org.ranksweep.trainer.linalg.Tolerance;
+
+/**
+ * One run: one immutable {@link RunConfig} in, one {@link RunResult} out. No Spark, no shared state
+ * but the read-only dataset cache, so many runs may go on at once in one JVM (one per Spark task slot).
+ *
+ * <p>An epoch is one pass over the data: one full-batch step, or ceil(m / batchSize) steps for
+ * {@code sgd}. Checkpoints are taken at epoch 0, every {@code checkpointEvery} epochs and after the last
+ * epoch; each records the clean loss and gradient (no noise, no dropout, all data), the singular values
+ * of R = W_H...W_1 and the ranks of R and of every W_i at every tolerance.
+ *
+ * <p>A loss that stops being finite or passes {@code divergenceFactor} times the initial loss ends the
+ * run as DIVERGED at that epoch; an exception ends it as FAILED. The trajectory so far is kept in both
+ * cases. Given the same config and the same number of threads, the trajectory is the same bit for bit:
+ * every random draw comes from streams seeded by the run seed (initial weights, noise, shuffles apart).
+ */
+public final class Trainer {
+    private Trainer() {
+    }
+
+    /** Loads (or takes from the cache) the run's data, then trains. */
+    public static RunResult run(RunConfig c) {
+        return run(c, DataLoader.load(c.data));
+    }
+
+    /**
+     * Trains on {@code data}, which must match the architecture's input and output widths
+     * ({@link ConfigException} otherwise, before any training).
+     */
+    public static RunResult run(RunConfig c, Dataset data) {
+        if (data.inputs != c.widths[0]) {
+            throw new ConfigException("data.x", "has " + data.inputs + " columns but the architecture's input width is "
+                    + c.widths[0], c.data.kind == org.ranksweep.trainer.data.DataSpec.Kind.FILE ? c.data.xPath
+                            : String.valueOf(data.inputs));
+        }
+        if (data.outputs != c.widths[c.depth()]) {
+            throw new ConfigException("data.y", "has " + data.outputs + " columns but the architecture's output width is "
+                    + c.widths[c.depth()], c.data.kind == org.ranksweep.trainer.data.DataSpec.Kind.FILE ? c.data.yPath
+                            : String.valueOf(data.outputs));
+        }
+        if (c.noise == NoiseType.SGD && c.batchSize > data.samples) {
+            throw new ConfigException("batchSize", "must be <= the number of samples " + data.samples, c.batchSize);
+        }
+        return new Run(c, data).execute();
+    }
+
+    /** The state of one run in progress. */
+    private static final class Run {
+        private final RunConfig c;
+        private final Dataset data;
+        private final Tolerance[] tolerances;
+        private final int primary;
+        private final double eps;
+        private final DataType dtype;
+        private final int fullRank;
+        private final List<Checkpoint> checkpoints = new ArrayList<>();
+        private long start;
+        private long checkpointNanos;
+        private long svdNanos;
+        private double bound = Double.POSITIVE_INFINITY;
+        private double lastLoss = Double.NaN;
+        private boolean gradFresh;
+        private double freshLoss;
+
+        Run(RunConfig c, Dataset data) {
+            this.c = c;
+            this.data = data;
+            this.tolerances = c.parsedTolerances();
+            this.primary = c.primaryIndex();
+            this.eps = c.precision.eps;
+            this.dtype = c.precision == Precision.FLOAT32 ? DataType.FLOAT : DataType.DOUBLE;
+            this.fullRank = c.fullRank();
+        }
+
+        RunResult execute() {
+            start = System.nanoTime();
+            DataAnalysis analysis = DataAnalysis.of(data);
+            DataReport report = new DataReport(analysis, c.widths);
+            double optimal = c.isLinear() ? analysis.optimalLoss(fullRank, c.loss) : Double.NaN;
+            RunStatus status = RunStatus.COMPLETED;
+            String error = null;
+            int epochsRun = 0;
+            List<INDArray> owned = new ArrayList<>();
+            Network net = null;
+            Random rng = null;
+            try {
+                INDArray x = own(owned, Network.matrix(data.x, data.inputs, data.samples, dtype));
+                INDArray y = own(owned, Network.matrix(data.y, data.outputs, data.samples, dtype));
+                net = new Network(c.widths, c.hiddenActivation, c.outputActivation, c.loss, dtype,
+                        Initializer.initialWeights(c));
+                rng = Nd4j.getRandomFactory().getNewRandomInstance(Seeds.noise(c.seed));
+                Steps steps = new Steps(c, net, x, y, rng, owned);
+                Checkpoint first = checkpoint(net, x, y, 0, optimal);
+                if (first == null) {
+                    status = RunStatus.DIVERGED;
+                    error = "initial loss is not finite: " + lastLoss;
+                } else {
+                    bound = c.divergenceFactor * Math.max(first.loss, Double.MIN_NORMAL);
+                    for (int epoch = 1; epoch <= c.epochs; epoch++) {
+                        epochsRun = epoch;
+                        double stepLoss = steps.epoch(epoch);
+                        if (diverged(stepLoss)) {
+                            status = RunStatus.DIVERGED;
+                            error = divergenceMessage(stepLoss, epoch);
+                            break;
+                        }
+                        if (epoch % c.checkpointEvery == 0 || epoch == c.epochs) {
+                            if (checkpoint(net, x, y, epoch, optimal) == null) {
+                                status = RunStatus.DIVERGED;
+                                error = divergenceMessage(lastLoss, epoch);
+                                break;
+                            }
+                        }
+                    }
+                }
+            } catch (Exception | AssertionError e) {
+                status = RunStatus.FAILED;
+                error = e.getClass().getName() + ": " + e.getMessage();
+            } finally {
+                if (net != null) {
+                    net.close();
+                }
+                if (rng != null) {
+                    try {
+                        rng.close();
+                    } catch (Exception ignored) {
+                        // nothing to release beyond native memory
+                    }
+                }
+                for (INDArray a : owned) {
+                    a.close();
+                }
+            }
+            long wallMs = (System.nanoTime() - start) / 1_000_000;
+            Checkpoint last = checkpoints.isEmpty() ? null : checkpoints.get(checkpoints.size() - 1);
+            int ttf = -1;
+            for (Checkpoint cp : checkpoints) {
+                if (cp.rank == fullRank) {
+                    ttf = cp.epoch;
+                    break;
+                }
+            }
+            double finalLoss = status == RunStatus.COMPLETED && last != null ? last.loss : lastLoss;
+            return new RunResult(status, error, epochsRun, fullRank, last == null ? -1 : last.rank, ttf, finalLoss,
+                    optimal, finalLoss - optimal, wallMs, checkpointNanos / 1_000_000, svdNanos / 1_000_000,
+                    checkpoints.toArray(new Checkpoint[0]), report);
+        }
+
+        private boolean diverged(double loss) {
+            lastLoss = loss;
+            return !Double.isFinite(loss) || loss > bound;
+        }
+
+        private String divergenceMessage(double loss, int epoch) {
+            return Double.isFinite(loss)
+                    ? "loss " + loss + " passed " + c.divergenceFactor + " x the initial loss at epoch " + epoch
+                    : "loss became " + loss + " at epoch " + epoch;
+        }
+
+        /** Records a checkpoint; null (and nothing recorded) when the clean loss has diverged. */
+        private Checkpoint checkpoint(Network net, INDArray x, INDArray y, int epoch, double optimal) {
+            long t0 = System.nanoTime();
+            double loss = net.lossAndGradients(x, y, Network.Dropout.NONE, true);
+            gradFresh = true;
+            freshLoss = loss;
+            double gradNorm = net.gradientNorm();
+            if (diverged(loss) || !Double.isFinite(gradNorm) || !net.weightsFinite()) {
+                checkpointNanos += System.nanoTime() - t0;
+                return null;
+            }
+            int h = c.depth();
+            int d0 = c.widths[0];
+            int dh = c.widths[h];
+            double[] r = product(net);
+            long ts = System.nanoTime();
+            double[] sv = Svd.values(r, dh, d0);
+            int[] ranks = ranks(sv, dh, d0);
+            int[][] layerRanks = new int[h][];
+            for (int i = 0; i < h; i++) {
+                layerRanks[i] = ranks(Svd.values(net.weights(i), c.widths[i + 1], c.widths[i]), c.widths[i + 1],
+                        c.widths[i]);
+            }
+            svdNanos += System.nanoTime() - ts;
+            Checkpoint cp = new Checkpoint(epoch, loss, gradNorm, ranks[primary], ranks, layerRanks, sv,
+                    SpectralMetrics.effectiveRank(sv), SpectralMetrics.stableRank(sv),
+                    Double.isNaN(optimal) ? Double.NaN : loss - optimal, (System.nanoTime() - start) / 1_000_000);
+            checkpoints.add(cp);
+            checkpointNanos += System.nanoTime() - t0;
+            return cp;
+        }
+
+        private int[] ranks(double[] sv, int m, int n) {
+            int[] out = new int[tolerances.length];
+            for (int t = 0; t < tolerances.length; t++) {
+                out[t] = tolerances[t].rank(sv, m, n, eps);
+            }
+            return out;
+        }
+
+        /** R = W_H ... W_1 (d_H x d_0) as a column-major double[]. */
+        private double[] product(Network net) {
+            INDArray acc = net.w[0];
+            List<INDArray> temps = new ArrayList<>();
+            for (int i = 1; i < c.depth(); i++) {
+                INDArray next = Nd4j.create(dtype, new long[] {c.widths[i + 1], c.widths[0]}, 'f');
+                Nd4j.gemm(net.w[i], acc, next, false, false, 1.0, 0.0);
+                temps.add(next);
+                acc = next;
+            }
+            double[] out = acc.data().asDouble();
+            for (INDArray t : temps) {
+                t.close();
+            }
+            return out;
+        }
+
+        private static INDArray own(List<INDArray> owned, INDArray a) {
+            owned.add(a);
+            return a;
+        }
+
+        /** The step rule of each noise type. */
+        private final class Steps {
+            private final RunConfig c;
+            private final Network net;
+            private final INDArray x;
+            private final INDArray y;
+            private final Random rng;
+            private final List<INDArray> owned;
+            private final java.util.Random shuffle;
+            private final java.util.Random ball;
+            private INDArray[] noise;
+            private INDArray noisyData;
+            private long stepCount;
+            private long lastPerturbation;
+
+            Steps(RunConfig c, Network net, INDArray x, INDArray y, Random rng, List<INDArray> owned) {
+                this.c = c;
+                this.net = net;
+                this.x = x;
+                this.y = y;
+                this.rng = rng;
+                this.owned = owned;
+                this.shuffle = new java.util.Random(Seeds.shuffle(c.seed));
+                this.ball = new java.util.Random(Seeds.noise(c.seed));
+                this.lastPerturbation = -(long) c.jinInterval - 1;
+            }
+
+            /** Runs one epoch; returns the loss of its last step (noisy where the noise enters the forward pass). */
+            double epoch(int epoch) {
+                if (c.noise == NoiseType.SGD) {
+                    return sgdEpoch();
+                }
+                double loss = fullBatchStep();
+                stepCount++;
+                return loss;
+            }
+
+            private double fullBatchStep() {
+                double sigma = c.sigma;
+                switch (c.noise) {
+                    case INPUT:
+                        return sigma == 0 ? plainStep(x, y) : plainStep(perturbed(x, sigma), y);
+                    case OUTPUT:
+                        return sigma == 0 ? plainStep(x, y) : plainStep(x, perturbed(y, sigma));
+                    case GAUSSIAN_DROPOUT:
+                        return droppedStep(sigma == 0 ? Network.Dropout.NONE : Network.Dropout.gaussian(sigma, rng));
+                    case BERNOULLI_DROPOUT:
+                        return droppedStep(sigma == 0 ? Network.Dropout.NONE : Network.Dropout.bernoulli(sigma, rng));
+                    default:
+                        break;
+                }
+                double loss = cleanGradient();
+                if (c.noise == NoiseType.GRADIENT && sigma > 0) {
+                    INDArray[] eps = noiseBuffers();
+                    for (int i = 0; i < net.depth; i++) {
+                        Nd4j.getExecutioner().exec(new GaussianDistribution(eps[i], 0.0, sigma), rng);
+                        net.g[i].addi(eps[i]);
+                    }
+                } else if (c.noise == NoiseType.JIN_PGD && sigma > 0
+                        && stepCount - lastPerturbation > c.jinInterval
+                        && net.gradientNorm() <= c.jinGradThreshold) {
+                    perturbInBall(sigma);
+                    lastPerturbation = stepCount;
+                    loss = cleanGradient();
+                }
+                net.step(c.learningRate);
+                gradFresh = false;
+                if (c.noise == NoiseType.SPECTRAL && sigma > 0) {
+                    liftSpectra(sigma);
+                }
+                return loss;
+            }
+
+            private double plainStep(INDArray xs, INDArray ys) {
+                double loss = net.lossAndGradients(xs, ys, Network.Dropout.NONE, true);
+                net.step(c.learningRate);
+                gradFresh = false;
+                return loss;
+            }
+
+            private double droppedStep(Network.Dropout dropout) {
+                if (!dropout.active()) {
+                    double loss = cleanGradient();
+                    net.step(c.learningRate);
+                    gradFresh = false;
+                    return loss;
+                }
+                double loss = net.lossAndGradients(x, y, dropout, true);
+                net.step(c.learningRate);
+                gradFresh = false;
+                return loss;
+            }
+
+            /** The clean full-batch gradient at the current weights (reused from a checkpoint when fresh). */
+            private double cleanGradient() {
+                if (!gradFresh) {
+                    freshLoss = net.lossAndGradients(x, y, Network.Dropout.NONE, true);
+                    gradFresh = true;
+                }
+                return freshLoss;
+            }
+
+            /** data + N(0, sigma^2) per entry, in a buffer reused across steps. */
+            private INDArray perturbed(INDArray base, double sigma) {
+                if (noisyData == null) {
+                    noisyData = own(owned, Nd4j.create(dtype, base.shape(), 'f'));
+                }
+                Nd4j.getExecutioner().exec(new GaussianDistribution(noisyData, 0.0, sigma), rng);
+                return noisyData.addi(base);
+            }
+
+            private INDArray[] noiseBuffers() {
+                if (noise == null) {
+                    noise = new INDArray[net.depth];
+                    for (int i = 0; i < net.depth; i++) {
+                        noise[i] = own(owned, Nd4j.create(dtype, net.w[i].shape(), 'f'));
+                    }
+                }
+                return noise;
+            }
+
+            /** Jin et al.: W += xi, xi uniform in the ball of radius r over all weights. */
+            private void perturbInBall(double r) {
+                INDArray[] z = noiseBuffers();
+                double sq = 0;
+                long dim = 0;
+                for (int i = 0; i < net.depth; i++) {
+                    Nd4j.getExecutioner().exec(new GaussianDistribution(z[i], 0.0, 1.0), rng);
+                    double n = z[i].norm2Number().doubleValue();
+                    sq += n * n;
+                    dim += z[i].length();
+                }
+                double radius = r * Math.pow(ball.nextDouble(), 1.0 / dim);
+                double scale = radius / Math.sqrt(sq);
+                for (int i = 0; i < net.depth; i++) {
+                    net.w[i].addi(z[i].muli(scale));
+                }
+                gradFresh = false;
+            }
+
+            /** Lemma 1: lift the (r+1)-th singular value of each W_i of rank r to sigma. */
+            private void liftSpectra(double sigma) {
+                Tolerance tol = tolerances[primary];
+                for (int i = 0; i < net.depth; i++) {
+                    int rows = c.widths[i + 1];
+                    int cols = c.widths[i];
+                    double[] a = net.weights(i);
+                    Svd.Full f = Svd.thin(a, rows, cols);
+                    int r = tol.rank(f.s, rows, cols, eps);
+                    if (r >= f.k || f.s[r] >= sigma) {
+                        continue;
+                    }
+                    double lift = sigma - f.s[r];
+                    for (int j = 0; j < cols; j++) {
+                        double v = lift * f.vt[j * f.k + r];
+                        for (int k = 0; k < rows; k++) {
+                            a[j * rows + k] += f.u[r * rows + k] * v;
+                        }
+                    }
+                    INDArray lifted = Network.matrix(a, rows, cols, dtype);
+                    net.w[i].assign(lifted);
+                    lifted.close();
+                }
+            }
+
+            private double sgdEpoch() {
+                int m = data.samples;
+                int[] perm = new int[m];
+                for (int i = 0; i < m; i++) {
+                    perm[i] = i;
+                }
+                for (int i = m - 1; i > 0; i--) {
+                    int j = shuffle.nextInt(i + 1);
+                    int t = perm[i];
+                    perm[i] = perm[j];
+                    perm[j] = t;
+                }
+                double loss = 0;
+                for (int from = 0; from < m; from += c.batchSize) {
+                    int[] idx = java.util.Arrays.copyOfRange(perm, from, Math.min(m, from + c.batchSize));
+                    INDArray xb = x.getColumns(idx).dup('f');
+                    INDArray yb = y.getColumns(idx).dup('f');
+                    try {
+                        loss = plainStep(xb, yb);
+                    } finally {
+                        xb.close();
+                        yb.close();
+                    }
+                    stepCount++;
+                    if (!Double.isFinite(loss) || loss > bound) {
+                        return loss;
+                    }
+                }
+                return loss;
+            }
+        }
+    }
+}
