@@ -37,7 +37,7 @@ public final class Tolerance {
         return new Tolerance(Kind.ABS, t, "abs:" + format(t));
     }
 
-    /** Parses {@code numpy}, {@code rel:1e-3} or {@code abs:1e-8}; {@code field} names the setting in errors. */
+    /** Parses (spelling kept as written, lower-cased) {@code numpy}, {@code rel:1e-3} or {@code abs:1e-8}; {@code field} names the setting in errors. */
     public static Tolerance parse(String field, String spec) {
         if (spec == null) {
             throw new ConfigException(field, "must be numpy, rel:<t> or abs:<t>", null);
@@ -46,6 +46,7 @@ public final class Tolerance {
         if (s.equals("numpy")) {
             return NUMPY;
         }
+        Tolerance parsed = null;
         int colon = s.indexOf(':');
         if (colon > 0) {
             String kind = s.substring(0, colon);
@@ -62,11 +63,13 @@ public final class Tolerance {
                 if (t >= 1) {
                     throw new ConfigException(field, "a relative tolerance must be < 1", spec);
                 }
-                return rel(t);
+                parsed = new Tolerance(Kind.REL, t, s);
+            } else if (kind.equals("abs")) {
+                parsed = new Tolerance(Kind.ABS, t, s);
             }
-            if (kind.equals("abs")) {
-                return abs(t);
-            }
+        }
+        if (parsed != null) {
+            return parsed;
         }
         throw new ConfigException(field, "must be numpy, rel:<t> or abs:<t>", spec);
     }
@@ -112,21 +115,26 @@ public final class Tolerance {
         return text;
     }
 
+    /** Same kind and value, however it was spelt ({@code rel:1e-3} equals {@code rel:0.001}). */
     @Override
     public boolean equals(Object o) {
-        return o instanceof Tolerance && ((Tolerance) o).text.equals(text);
+        return o instanceof Tolerance && ((Tolerance) o).kind == kind
+                && Double.compare(((Tolerance) o).value, value) == 0;
     }
 
     @Override
     public int hashCode() {
-        return text.hashCode();
+        return kind.hashCode() * 31 + Double.hashCode(value);
     }
 
+    /** 1e-3 as {@code 1e-3}, 2.5e-4 as {@code 2.5e-4}, 0.5 as {@code 0.5}. */
     private static String format(double t) {
-        String s = Double.toString(t);
-        if (s.contains("E")) {
-            s = s.replace("E", "e").replace(".0e", "e");
+        if (t >= 1e-2 && t < 1e6) {
+            return new java.math.BigDecimal(Double.toString(t)).stripTrailingZeros().toPlainString();
         }
-        return s;
+        int exp = (int) Math.floor(Math.log10(t));
+        java.math.BigDecimal mant = new java.math.BigDecimal(t / Math.pow(10, exp))
+                .round(new java.math.MathContext(12)).stripTrailingZeros();
+        return mant.toPlainString() + "e" + exp;
     }
 }

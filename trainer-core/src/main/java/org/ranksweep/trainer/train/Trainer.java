@@ -62,6 +62,25 @@ public final class Trainer {
         return new Run(c, data).execute();
     }
 
+    /** A result with the weights it ended on (W_1..W_H, column-major): for tests and tools. */
+    static final class Outcome {
+        final RunResult result;
+        final double[][] weights;
+
+        Outcome(RunResult result, double[][] weights) {
+            this.result = result;
+            this.weights = weights;
+        }
+    }
+
+    /** Like {@link #run(RunConfig, Dataset)}, also returning the final weights. */
+    static Outcome runKeepingWeights(RunConfig c, Dataset data) {
+        Run run = new Run(c, data);
+        run.keepWeights = true;
+        RunResult r = run.execute();
+        return new Outcome(r, run.finalWeights);
+    }
+
     /** The state of one run in progress. */
     private static final class Run {
         private final RunConfig c;
@@ -79,6 +98,8 @@ public final class Trainer {
         private double lastLoss = Double.NaN;
         private boolean gradFresh;
         private double freshLoss;
+        private boolean keepWeights;
+        private double[][] finalWeights;
 
         Run(RunConfig c, Dataset data) {
             this.c = c;
@@ -135,6 +156,12 @@ public final class Trainer {
                 status = RunStatus.FAILED;
                 error = e.getClass().getName() + ": " + e.getMessage();
             } finally {
+                if (net != null && keepWeights) {
+                    finalWeights = new double[net.depth][];
+                    for (int i = 0; i < net.depth; i++) {
+                        finalWeights[i] = net.weights(i);
+                    }
+                }
                 if (net != null) {
                     net.close();
                 }

@@ -1,0 +1,126 @@
+package org.ranksweep.trainer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ranksweep.trainer.data.DataSpec;
+import org.ranksweep.trainer.data.Npy;
+import org.ranksweep.trainer.data.SyntheticData;
+import org.ranksweep.trainer.data.Dataset;
+import picocli.CommandLine;
+
+class TrainerCliTest {
+    @TempDir
+    Path tmp;
+
+    private static final class Outcome {
+        int code;
+        String out;
+        String err;
+    }
+
+    private static Outcome run(String... args) {
+        CommandLine cmd = new CommandLine(new TrainerCli());
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err));
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        Outcome o = new Outcome();
+        try {
+            o.code = TrainerCli.execute(cmd, args);
+        } finally {
+            System.setOut(saved);
+        }
+        o.out = out.toString(StandardCharsets.UTF_8);
+        o.err = err.toString();
+        return o;
+    }
+
+    @Test
+    void refusedInputExitsTwoNamingTheField() {
+        Outcome sigma = run("train", "--noise", "gradient", "--sigma", "-0.5");
+        assertEquals(2, sigma.code);
+        assertTrue(sigma.err.contains("sigma: must be >= 0 and finite, was -0.5"), sigma.err);
+        Outcome width = run("train", "--arch", "10-0-3:linear");
+        assertEquals(2, width.code);
+        assertTrue(width.err.contains("architecture.widths[1]"), width.err);
+        Outcome file = run("train", "--arch", "3-2-1", "--x", "/nope/x.npy", "--y", "/nope/y.npy");
+        assertEquals(2, file.code);
+        assertTrue(file.err.contains("data.x: file not found, was '/nope/x.npy'"), file.err);
+        Outcome flag = run("train", "--no-such-flag");
+        assertEquals(2, flag.code);
+        Outcome number = run("train", "--epochs", "many");
+        assertEquals(2, number.code);
+        assertTrue(number.err.contains("many"), number.err);
+    }
+
+    @Test
+    void trainPrintsATableAndJson() throws IOException {
+        Outcome table = run("train", "--arch", "8-5-3:linear", "--epochs", "4", "--checkpoint-every", "2");
+        assertEquals(0, table.code, table.err);
+        assertTrue(table.out.contains("epoch") && table.out.contains("status: COMPLETED"), table.out);
+        Outcome json = run("train", "--arch", "8-5-3:linear", "--epochs", "4", "--checkpoint-every", "2", "--json");
+        assertEquals(0, json.code, json.err);
+        JsonNode doc = new ObjectMapper().readTree(json.out);
+        assertEquals("8-5-3:linear", doc.get("config").get("architecture").asText());
+        JsonNode result = doc.get("result");
+        assertEquals("COMPLETED", result.get("status").asText());
+        assertEquals(3, result.get("checkpoints").size());
+        assertEquals(4, result.get("checkpoints").get(2).get("epoch").asInt());
+        assertEquals(3, result.get("checkpoints").get(0).get("singularValues").size());
+        assertTrue(result.get("data").get("distinctSingularValues").asBoolean());
+    }
+
+    @Test
+    void datasetWritesExactlyWhatTheTrainerSees() throws IOException {
+        Path npz = tmp.resolve("d.npz");
+        Outcome o = run("dataset", "--arch", "7-4-3:linear", "--samples", "20", "--data-seed", "5", "--out", npz.toString());
+        assertEquals(0, o.code, o.err);
+        Dataset ds = SyntheticData.generate(DataSpec.synthetic(7, 3, 20, 5, DataSpec.DEFAULT_TEACHER_NOISE));
+        try (ZipFile zip = new ZipFile(npz.toFile())) {
+            try (InputStream in = zip.getInputStream(zip.getEntry("x.npy"))) {
+                Npy.Array2 x = Npy.read(in, "x");
+                assertEquals(20, x.rows);
+                assertEquals(7, x.cols);
+                assertArrayEquals(ds.x, x.data, 0);
+            }
+            try (InputStream in = zip.getInputStream(zip.getEntry("y.npy"))) {
+                assertArrayEquals(ds.y, Npy.read(in, "y").data, 0);
+            }
+        }
+        // the same data through files train to the same bits as the synthetic run
+        Path x = tmp.resolve("x.npy");
+        Path y = tmp.resolve("y.npy");
+        assertEquals(0, run("dataset", "--arch", "7-4-3:linear", "--samples", "20", "--data-seed", "5",
+                "--x-out", x.toString(), "--y-out", y.toString()).code);
+        Outcome synthetic = run("train", "--arch", "7-4-3:linear", "--samples", "20", "--data-seed", "5", "--json");
+        Outcome files = run("train", "--arch", "7-4-3:linear", "--x", x.toString(), "--y", y.toString(), "--json");
+        JsonNode a = new ObjectMapper().readTree(synthetic.out).get("result").get("checkpoints");
+        JsonNode b = new ObjectMapper().readTree(files.out).get("result").get("checkpoints");
+        for (JsonNode cp : a) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) cp).remove("elapsedMs");
+        }
+        for (JsonNode cp : b) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) cp).remove("elapsedMs");
+        }
+        assertEquals(a, b, "every value but the timing");
+        assertEquals(2, run("dataset", "--arch", "7-4-3:linear", "--out", tmp.resolve("d.npy").toString()).code);
+        assertTrue(Files.exists(npz));
+    }
+}

@@ -1,0 +1,124 @@
+package org.ranksweep.trainer.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.ranksweep.trainer.TestMatrices;
+import org.ranksweep.trainer.config.InitScheme;
+import org.ranksweep.trainer.config.NoiseType;
+import org.ranksweep.trainer.config.Precision;
+import org.ranksweep.trainer.config.RunConfig;
+import org.ranksweep.trainer.data.DataLoader;
+import org.ranksweep.trainer.data.DataSpec;
+import org.ranksweep.trainer.data.Dataset;
+
+class DivergenceAndDeterminismTest {
+    @Test
+    void hugeLearningRateDivergesAtTheRightEpochKeepingItsTrajectory() {
+        double factor = 1e6;
+        RunConfig c = RunConfig.builder().architecture("5-4-3:linear").init(InitScheme.GAUSSIAN).initScale(0.5)
+                .learningRate(3.0).epochs(100).checkpointEvery(1).divergenceFactor(factor)
+                .data(DataSpec.synthetic(0, 0, 12, 1, 0.1)).build();
+        Dataset ds = DataLoader.load(c.data);
+        // The same gradient descent in plain Java: the first epoch whose loss is not finite or past the bound.
+        double[][] w = Initializer.initialWeights(c);
+        double l0 = plainLoss(w, ds);
+        int expected = -1;
+        for (int e = 1; e <= c.epochs; e++) {
+            plainStep(w, ds, c.learningRate);
+            double l = plainLoss(w, ds);
+            if (!Double.isFinite(l) || l > factor * l0) {
+                expected = e;
+                break;
+            }
+        }
+        assertTrue(expected > 1, "the reference run must diverge after a few epochs, did at " + expected);
+        RunResult r = Trainer.run(c);
+        assertEquals(RunStatus.DIVERGED, r.status);
+        assertEquals(expected, r.epochsRun);
+        assertNotNull(r.error);
+        assertEquals(expected, r.checkpoints.length, "checkpoints 0 .. " + (expected - 1) + " kept");
+        for (int i = 0; i < r.checkpoints.length; i++) {
+            assertEquals(i, r.checkpoints[i].epoch);
+            assertTrue(Double.isFinite(r.checkpoints[i].loss));
+        }
+        int firstFull = -1;
+        for (Checkpoint cp : r.checkpoints) {
+            if (cp.rank == 3) {
+                firstFull = cp.epoch;
+                break;
+            }
+        }
+        assertEquals(firstFull, r.timeToFullRank, "time to full rank is read from the kept trajectory");
+    }
+
+    private static double plainLoss(double[][] w, Dataset ds) {
+        double[] h = TestMatrices.mul(w[0], ds.x, 4, 5, ds.samples);
+        double[] f = TestMatrices.mul(w[1], h, 3, 4, ds.samples);
+        double s = 0;
+        for (int i = 0; i < f.length; i++) {
+            s += (f[i] - ds.y[i]) * (f[i] - ds.y[i]);
+        }
+        return 0.5 * s;
+    }
+
+    private static void plainStep(double[][] w, Dataset ds, double lr) {
+        int m = ds.samples;
+        double[] h = TestMatrices.mul(w[0], ds.x, 4, 5, m);
+        double[] e = TestMatrices.mul(w[1], h, 3, 4, m);
+        for (int i = 0; i < e.length; i++) {
+            e[i] -= ds.y[i];
+        }
+        double[] g2 = TestMatrices.mul(e, TestMatrices.transpose(h, 4, m), 3, m, 4);
+        double[] d1 = TestMatrices.mul(TestMatrices.transpose(w[1], 3, 4), e, 4, 3, m);
+        double[] g1 = TestMatrices.mul(d1, TestMatrices.transpose(ds.x, 5, m), 4, m, 5);
+        for (int i = 0; i < g1.length; i++) {
+            w[0][i] -= lr * g1[i];
+        }
+        for (int i = 0; i < g2.length; i++) {
+            w[1][i] -= lr * g2[i];
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = NoiseType.class, names = {"GRADIENT", "SGD", "INPUT", "OUTPUT", "GAUSSIAN_DROPOUT",
+            "BERNOULLI_DROPOUT", "JIN_PGD", "SPECTRAL"})
+    void sameConfigSameBits(NoiseType noise) {
+        for (Precision p : Precision.values()) {
+            RunConfig c = RunConfig.builder().architecture("9-7-6-4:tanh").noise(noise)
+                    .sigma(noise == NoiseType.BERNOULLI_DROPOUT ? 0.2 : 0.05).batchSize(8).jinGradThreshold(5)
+                    .init(InitScheme.TRUNCATED_RANK).initRank(2).learningRate(0.05).epochs(5).precision(p)
+                    .seed(42).data(DataSpec.synthetic(0, 0, 25, 3, 0.1)).build();
+            RunResult a = Trainer.run(c);
+            RunResult b = Trainer.run(c);
+            assertEquals(RunStatus.COMPLETED, a.status, String.valueOf(a.error));
+            assertEquals(a.checkpoints.length, b.checkpoints.length);
+            for (int i = 0; i < a.checkpoints.length; i++) {
+                Checkpoint x = a.checkpoints[i];
+                Checkpoint y = b.checkpoints[i];
+                String where = noise + " " + p + " epoch " + x.epoch;
+                assertEquals(Double.doubleToLongBits(x.loss), Double.doubleToLongBits(y.loss), where);
+                assertEquals(Double.doubleToLongBits(x.gradNorm), Double.doubleToLongBits(y.gradNorm), where);
+                assertArrayEquals(x.singularValues, y.singularValues, 0.0, where);
+            }
+        }
+    }
+
+    @Test
+    void float32FollowsFloat64() {
+        RunConfig.Builder b = RunConfig.builder().architecture("10-8-5:sigmoid").noise(NoiseType.NONE)
+                .learningRate(0.1).epochs(20).checkpointEvery(5).data(DataSpec.synthetic(0, 0, 30, 2, 0.1));
+        RunResult d = Trainer.run(b.precision(Precision.FLOAT64).build());
+        RunResult f = Trainer.run(b.precision(Precision.FLOAT32).build());
+        for (int i = 0; i < d.checkpoints.length; i++) {
+            assertEquals(d.checkpoints[i].loss, f.checkpoints[i].loss, 1e-5 * d.checkpoints[i].loss);
+            assertEquals(d.checkpoints[i].singularValues[0], f.checkpoints[i].singularValues[0],
+                    1e-5 * d.checkpoints[i].singularValues[0]);
+        }
+    }
+}
