@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ranksweep.trainer.config.RunConfig;
+import org.ranksweep.trainer.data.DataLoader;
+import org.ranksweep.trainer.linalg.ComputeThreads;
 import org.ranksweep.trainer.linalg.NativeLinalg;
 import org.ranksweep.trainer.train.RunResult;
 import org.ranksweep.trainer.train.RunStatus;
@@ -22,10 +24,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the configuration and result as JSON instead of a table.")
     boolean json;
 
+    @Option(names = "--overlap-spectra", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Compute checkpoint SVDs on a second thread while training goes on (default: on).")
+    boolean overlapSpectra;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "ND4J compute threads (0: every core, less one for the SVDs when they overlap).")
+    int threads;
+
     @Override
     public Integer call() throws Exception {
         RunConfig config = options.toConfig();
-        RunResult result = Trainer.run(config);
+        ComputeThreads.forSingleRun(threads, overlapSpectra);
+        RunResult result = Trainer.run(config, DataLoader.load(config.data), overlapSpectra);
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("config", config.toMap());

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  * refused (message names the field and the value), 1 anything else.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true, version = "rank-sweep trainer-core",
-        subcommands = {TrainCommand.class, DatasetCommand.class},
+        subcommands = {TrainCommand.class, DatasetCommand.class, BenchCommand.class},
         description = "How noise moves the rank of a deep network's weight product.")
 public final class TrainerCli {
     public static final int EXIT_REFUSED = 2;

@@ -2,6 +2,9 @@ package org.ranksweep.trainer.train;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
@@ -14,6 +17,7 @@ import org.ranksweep.trainer.config.RunConfig;
 import org.ranksweep.trainer.data.DataAnalysis;
 import org.ranksweep.trainer.data.DataLoader;
 import org.ranksweep.trainer.data.Dataset;
+import org.ranksweep.trainer.linalg.LayerRanks;
 import org.ranksweep.trainer.linalg.SpectralMetrics;
 import org.ranksweep.trainer.linalg.Svd;
 import org.ranksweep.trainer.linalg.Tolerance;
@@ -46,6 +50,15 @@ public final class Trainer {
      * ({@link ConfigException} otherwise, before any training).
      */
     public static RunResult run(RunConfig c, Dataset data) {
+        return run(c, data, false);
+    }
+
+    /**
+     * As {@link #run(RunConfig, Dataset)}; with {@code overlapSpectra} the checkpoints' SVDs run on a
+     * second thread while training goes on (same results, less wall time when a core is free: a single
+     * run on a laptop, not a Spark task on a busy executor).
+     */
+    public static RunResult run(RunConfig c, Dataset data, boolean overlapSpectra) {
         if (data.inputs != c.widths[0]) {
             throw new ConfigException("data.x", "has " + data.inputs + " columns but the architecture's input width is "
                     + c.widths[0], c.data.kind == org.ranksweep.trainer.data.DataSpec.Kind.FILE ? c.data.xPath
@@ -59,7 +72,9 @@ public final class Trainer {
         if (c.noise == NoiseType.SGD && c.batchSize > data.samples) {
             throw new ConfigException("batchSize", "must be <= the number of samples " + data.samples, c.batchSize);
         }
-        return new Run(c, data).execute();
+        Run run = new Run(c, data);
+        run.asyncSpectra = overlapSpectra;
+        return run.execute();
     }
 
     /** A result with the weights it ended on (W_1..W_H, column-major): for tests and tools. */
@@ -81,6 +96,41 @@ public final class Trainer {
         return new Outcome(r, run.finalWeights);
     }
 
+    /** Checkpoints whose spectra may still be computing on the spectra thread. */
+    private static final int SPECTRA_IN_FLIGHT = 2;
+
+    /** A checkpoint's synchronous part, and its spectra to come. */
+    private static final class Pending {
+        final int epoch;
+        final double loss;
+        final double gradNorm;
+        final double optimal;
+        final long elapsedMs;
+        CompletableFuture<Spectra> spectra;
+
+        Pending(int epoch, double loss, double gradNorm, double optimal, long elapsedMs) {
+            this.epoch = epoch;
+            this.loss = loss;
+            this.gradNorm = gradNorm;
+            this.optimal = optimal;
+            this.elapsedMs = elapsedMs;
+        }
+    }
+
+    private static final class Spectra {
+        final double[] sv;
+        final int[] ranks;
+        final int[][] layerRanks;
+        final long nanos;
+
+        Spectra(double[] sv, int[] ranks, int[][] layerRanks, long nanos) {
+            this.sv = sv;
+            this.ranks = ranks;
+            this.layerRanks = layerRanks;
+            this.nanos = nanos;
+        }
+    }
+
     /** The state of one run in progress. */
     private static final class Run {
         private final RunConfig c;
@@ -90,7 +140,12 @@ public final class Trainer {
         private final double eps;
         private final DataType dtype;
         private final int fullRank;
-        private final List<Checkpoint> checkpoints = new ArrayList<>();
+        private final List<Pending> pending = new ArrayList<>();
+        /** One per layer, used only by whichever thread computes spectra (one at a time). */
+        private final LayerRanks[] layerRankers;
+        private ExecutorService spectraThread;
+        /** The gradient noise being drawn on the spectra thread; waited for before buffers are freed. */
+        private CompletableFuture<Void> outstandingNoise;
         private long start;
         private long checkpointNanos;
         private long svdNanos;
@@ -99,6 +154,7 @@ public final class Trainer {
         private boolean gradFresh;
         private double freshLoss;
         private boolean keepWeights;
+        private boolean asyncSpectra;
         private double[][] finalWeights;
 
         Run(RunConfig c, Dataset data) {
@@ -109,10 +165,21 @@ public final class Trainer {
             this.eps = c.precision.eps;
             this.dtype = c.precision == Precision.FLOAT32 ? DataType.FLOAT : DataType.DOUBLE;
             this.fullRank = c.fullRank();
+            this.layerRankers = new LayerRanks[c.depth()];
+            for (int i = 0; i < layerRankers.length; i++) {
+                layerRankers[i] = new LayerRanks();
+            }
         }
 
         RunResult execute() {
             start = System.nanoTime();
+            if (asyncSpectra) {
+                spectraThread = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "rank-sweep-spectra");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
             DataAnalysis analysis = DataAnalysis.of(data);
             DataReport report = new DataReport(analysis, c.widths);
             double optimal = c.isLinear() ? analysis.optimalLoss(fullRank, c.loss) : Double.NaN;
@@ -129,12 +196,11 @@ public final class Trainer {
                         Initializer.initialWeights(c));
                 rng = Nd4j.getRandomFactory().getNewRandomInstance(Seeds.noise(c.seed));
                 Steps steps = new Steps(c, net, x, y, rng, owned);
-                Checkpoint first = checkpoint(net, x, y, 0, optimal);
-                if (first == null) {
+                if (!checkpoint(net, x, y, 0, optimal)) {
                     status = RunStatus.DIVERGED;
                     error = "initial loss is not finite: " + lastLoss;
                 } else {
-                    bound = c.divergenceFactor * Math.max(first.loss, Double.MIN_NORMAL);
+                    bound = c.divergenceFactor * Math.max(pending.get(0).loss, Double.MIN_NORMAL);
                     for (int epoch = 1; epoch <= c.epochs; epoch++) {
                         epochsRun = epoch;
                         double stepLoss = steps.epoch(epoch);
@@ -144,7 +210,7 @@ public final class Trainer {
                             break;
                         }
                         if (epoch % c.checkpointEvery == 0 || epoch == c.epochs) {
-                            if (checkpoint(net, x, y, epoch, optimal) == null) {
+                            if (!checkpoint(net, x, y, epoch, optimal)) {
                                 status = RunStatus.DIVERGED;
                                 error = divergenceMessage(lastLoss, epoch);
                                 break;
@@ -172,8 +238,27 @@ public final class Trainer {
                         // nothing to release beyond native memory
                     }
                 }
+                if (outstandingNoise != null) {
+                    try {
+                        outstandingNoise.join();
+                    } catch (RuntimeException ignored) {
+                        // the run is over; only the buffers matter now
+                    }
+                }
                 for (INDArray a : owned) {
                     a.close();
+                }
+            }
+            List<Checkpoint> checkpoints;
+            try {
+                checkpoints = collect();
+            } catch (RuntimeException e) {
+                checkpoints = new ArrayList<>();
+                status = RunStatus.FAILED;
+                error = "spectra failed: " + e.getCause();
+            } finally {
+                if (spectraThread != null) {
+                    spectraThread.shutdownNow();
                 }
             }
             long wallMs = (System.nanoTime() - start) / 1_000_000;
@@ -202,8 +287,13 @@ public final class Trainer {
                     : "loss became " + loss + " at epoch " + epoch;
         }
 
-        /** Records a checkpoint; null (and nothing recorded) when the clean loss has diverged. */
-        private Checkpoint checkpoint(Network net, INDArray x, INDArray y, int epoch, double optimal) {
+        /**
+         * Records a checkpoint; false (and nothing recorded) when the clean loss has diverged. The
+         * singular values are computed from copies of R and the W_i, on the spectra thread when there
+         * is one, so that training goes on meanwhile; at most {@link #SPECTRA_IN_FLIGHT} checkpoints
+         * wait for theirs.
+         */
+        private boolean checkpoint(Network net, INDArray x, INDArray y, int epoch, double optimal) {
             long t0 = System.nanoTime();
             double loss = net.lossAndGradients(x, y, Network.Dropout.NONE, true);
             gradFresh = true;
@@ -211,27 +301,52 @@ public final class Trainer {
             double gradNorm = net.gradientNorm();
             if (diverged(loss) || !Double.isFinite(gradNorm) || !net.weightsFinite()) {
                 checkpointNanos += System.nanoTime() - t0;
-                return null;
+                return false;
             }
-            int h = c.depth();
-            int d0 = c.widths[0];
-            int dh = c.widths[h];
             double[] r = product(net);
+            double[][] layers = new double[c.depth()][];
+            for (int i = 0; i < layers.length; i++) {
+                layers[i] = net.weights(i);
+            }
+            Pending p = new Pending(epoch, loss, gradNorm, optimal, (System.nanoTime() - start) / 1_000_000);
+            if (spectraThread == null) {
+                p.spectra = CompletableFuture.completedFuture(spectra(r, layers));
+            } else {
+                int waitFor = pending.size() - SPECTRA_IN_FLIGHT;
+                if (waitFor >= 0) {
+                    pending.get(waitFor).spectra.join();
+                }
+                p.spectra = CompletableFuture.supplyAsync(() -> spectra(r, layers), spectraThread);
+            }
+            pending.add(p);
+            checkpointNanos += System.nanoTime() - t0;
+            return true;
+        }
+
+        /** Singular values of R and ranks of R and of every W_i (thread-safe: touches only its arguments). */
+        private Spectra spectra(double[] r, double[][] layers) {
             long ts = System.nanoTime();
-            double[] sv = Svd.values(r, dh, d0);
-            int[] ranks = ranks(sv, dh, d0);
+            int h = c.depth();
+            double[] sv = Svd.values(r, c.widths[h], c.widths[0]);
+            int[] ranks = ranks(sv, c.widths[h], c.widths[0]);
             int[][] layerRanks = new int[h][];
             for (int i = 0; i < h; i++) {
-                layerRanks[i] = ranks(Svd.values(net.weights(i), c.widths[i + 1], c.widths[i]), c.widths[i + 1],
-                        c.widths[i]);
+                layerRanks[i] = layerRankers[i].ranks(layers[i], c.widths[i + 1], c.widths[i], tolerances, eps);
             }
-            svdNanos += System.nanoTime() - ts;
-            Checkpoint cp = new Checkpoint(epoch, loss, gradNorm, ranks[primary], ranks, layerRanks, sv,
-                    SpectralMetrics.effectiveRank(sv), SpectralMetrics.stableRank(sv),
-                    Double.isNaN(optimal) ? Double.NaN : loss - optimal, (System.nanoTime() - start) / 1_000_000);
-            checkpoints.add(cp);
-            checkpointNanos += System.nanoTime() - t0;
-            return cp;
+            return new Spectra(sv, ranks, layerRanks, System.nanoTime() - ts);
+        }
+
+        /** The finished checkpoints, in order (waits for their spectra). */
+        private List<Checkpoint> collect() {
+            List<Checkpoint> out = new ArrayList<>();
+            for (Pending p : pending) {
+                Spectra s = p.spectra.join();
+                svdNanos += s.nanos;
+                out.add(new Checkpoint(p.epoch, p.loss, p.gradNorm, s.ranks[primary], s.ranks, s.layerRanks, s.sv,
+                        SpectralMetrics.effectiveRank(s.sv), SpectralMetrics.stableRank(s.sv),
+                        Double.isNaN(p.optimal) ? Double.NaN : p.loss - p.optimal, p.elapsedMs));
+            }
+            return out;
         }
 
         private int[] ranks(double[] sv, int m, int n) {
@@ -275,6 +390,8 @@ public final class Trainer {
             private final java.util.Random shuffle;
             private final java.util.Random ball;
             private INDArray[] noise;
+            private INDArray[] spare;
+            private CompletableFuture<Void> prefetched;
             private INDArray noisyData;
             private long stepCount;
             private long lastPerturbation;
@@ -317,9 +434,8 @@ public final class Trainer {
                 }
                 double loss = cleanGradient();
                 if (c.noise == NoiseType.GRADIENT && sigma > 0) {
-                    INDArray[] eps = noiseBuffers();
+                    INDArray[] eps = nextGradientNoise(sigma);
                     for (int i = 0; i < net.depth; i++) {
-                        Nd4j.getExecutioner().exec(new GaussianDistribution(eps[i], 0.0, sigma), rng);
                         net.g[i].addi(eps[i]);
                     }
                 } else if (c.noise == NoiseType.JIN_PGD && sigma > 0
@@ -373,6 +489,42 @@ public final class Trainer {
                 }
                 Nd4j.getExecutioner().exec(new GaussianDistribution(noisyData, 0.0, sigma), rng);
                 return noisyData.addi(base);
+            }
+
+            /**
+             * This step's N(0, sigma^2) gradient noise. With a spectra thread the next step's noise is
+             * drawn there while this step trains (two buffers, drawn strictly in step order from the
+             * run's noise stream, so the values are the same as when drawn here).
+             */
+            private INDArray[] nextGradientNoise(double sigma) {
+                if (spectraThread == null) {
+                    INDArray[] eps = noiseBuffers();
+                    fillGaussian(eps, sigma);
+                    return eps;
+                }
+                if (prefetched == null) {
+                    noiseBuffers();
+                    spare = new INDArray[net.depth];
+                    for (int i = 0; i < net.depth; i++) {
+                        spare[i] = own(owned, Nd4j.create(dtype, net.w[i].shape(), 'f'));
+                    }
+                    INDArray[] first = noise;
+                    prefetched = CompletableFuture.runAsync(() -> fillGaussian(first, sigma), spectraThread);
+                }
+                prefetched.join();
+                INDArray[] ready = noise;
+                noise = spare;
+                spare = ready;
+                INDArray[] next = noise;
+                prefetched = CompletableFuture.runAsync(() -> fillGaussian(next, sigma), spectraThread);
+                outstandingNoise = prefetched;
+                return ready;
+            }
+
+            private void fillGaussian(INDArray[] buffers, double sigma) {
+                for (INDArray b : buffers) {
+                    Nd4j.getExecutioner().exec(new GaussianDistribution(b, 0.0, sigma), rng);
+                }
             }
 
             private INDArray[] noiseBuffers() {

@@ -109,6 +109,28 @@ class DivergenceAndDeterminismTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = NoiseType.class, names = {"NONE", "GRADIENT", "GAUSSIAN_DROPOUT", "SPECTRAL"})
+    void overlappingSpectraChangesNothing(NoiseType noise) {
+        RunConfig c = RunConfig.builder().architecture("70-66-65:linear").noise(noise).sigma(0.05)
+                .init(InitScheme.BALANCED_LOW_RANK).initRank(3).learningRate(0.05).epochs(7).seed(4)
+                .data(DataSpec.synthetic(0, 0, 80, 3, 0.1)).build();
+        Dataset ds = DataLoader.load(c.data);
+        RunResult plain = Trainer.run(c, ds, false);
+        RunResult overlapped = Trainer.run(c, ds, true);
+        assertEquals(plain.checkpoints.length, overlapped.checkpoints.length);
+        for (int i = 0; i < plain.checkpoints.length; i++) {
+            Checkpoint a = plain.checkpoints[i];
+            Checkpoint b = overlapped.checkpoints[i];
+            assertEquals(Double.doubleToLongBits(a.loss), Double.doubleToLongBits(b.loss), noise + " epoch " + a.epoch);
+            assertArrayEquals(a.singularValues, b.singularValues, 0.0, noise + " epoch " + a.epoch);
+            assertArrayEquals(a.ranks, b.ranks, noise + " epoch " + a.epoch);
+            for (int l = 0; l < a.layerRanks.length; l++) {
+                assertArrayEquals(a.layerRanks[l], b.layerRanks[l], noise + " epoch " + a.epoch + " layer " + l);
+            }
+        }
+    }
+
     @Test
     void float32FollowsFloat64() {
         RunConfig.Builder b = RunConfig.builder().architecture("10-8-5:sigmoid").noise(NoiseType.NONE)

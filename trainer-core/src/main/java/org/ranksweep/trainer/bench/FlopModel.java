@@ -1,0 +1,79 @@
+package org.ranksweep.trainer.bench;
+
+import org.ranksweep.trainer.config.NoiseType;
+import org.ranksweep.trainer.config.RunConfig;
+
+/**
+ * The floating-point work of one run, counted from its shapes (multiply and add count as two).
+ *
+ * <ul>
+ * <li>A forward pass: sum_i 2 d_i d_(i-1) m. A backward pass: the same for the gradients plus the same
+ *     without layer 1 for the deltas.</li>
+ * <li>A checkpoint: one clean forward+backward pass (reused as the next step's gradient by the noise
+ *     types whose step uses the clean gradient), R = W_H...W_1 (sum_(i>=2) 2 d_i d_(i-1) d_0), and a
+ *     values-only SVD of R and of every W_i.</li>
+ * <li>A values-only SVD of a k x l matrix (k &lt;= l): with l &gt;= 1.6 k LAPACK first reduces it by QR/LQ,
+ *     2 k^2 l - 2 k^3 / 3, then bidiagonalises the k x k factor, 8 k^3 / 3; otherwise it bidiagonalises
+ *     directly, 4 k^2 l - 4 k^3 / 3. The iterations on the bidiagonal are O(k^2) and left out.</li>
+ * </ul>
+ * Elementwise work (activations, noise, residuals) is O(d m) per layer and left out.
+ */
+public final class FlopModel {
+    private FlopModel() {
+    }
+
+    public static double pass(RunConfig c, int m, boolean backward) {
+        int[] d = c.widths;
+        double f = 0;
+        for (int i = 1; i < d.length; i++) {
+            double layer = 2.0 * d[i] * d[i - 1] * m;
+            f += layer;
+            if (backward) {
+                f += layer;
+                if (i > 1) {
+                    f += layer;
+                }
+            }
+        }
+        return f;
+    }
+
+    public static double svdValues(int rows, int cols) {
+        double k = Math.min(rows, cols);
+        double l = Math.max(rows, cols);
+        if (l >= 1.6 * k) {
+            return 2 * k * k * l - 2 * k * k * k / 3 + 8 * k * k * k / 3;
+        }
+        return 4 * k * k * l - 4 * k * k * k / 3;
+    }
+
+    public static double checkpointExtras(RunConfig c) {
+        int[] d = c.widths;
+        double f = 0;
+        for (int i = 2; i < d.length; i++) {
+            f += 2.0 * d[i] * d[i - 1] * d[0];
+        }
+        f += svdValues(d[d.length - 1], d[0]);
+        for (int i = 1; i < d.length; i++) {
+            f += svdValues(d[i], d[i - 1]);
+        }
+        return f;
+    }
+
+    /** FLOPs of the whole run of {@code c} on m samples (full batch). */
+    public static double run(RunConfig c, int m) {
+        int checkpoints = 1 + c.epochs / c.checkpointEvery + (c.epochs % c.checkpointEvery == 0 ? 0 : 1);
+        double pass = pass(c, m, true);
+        double steps;
+        if (c.noise.stepUsesCleanGradient()) {
+            // steps right after a checkpoint reuse its pass; the last checkpoint's pass is extra
+            steps = (c.epochs - (checkpoints - 1)) * pass;
+        } else {
+            steps = c.epochs * pass;
+        }
+        if (c.noise == NoiseType.SGD) {
+            steps = c.epochs * pass; // m samples per epoch, in batches
+        }
+        return steps + checkpoints * (pass + checkpointExtras(c));
+    }
+}

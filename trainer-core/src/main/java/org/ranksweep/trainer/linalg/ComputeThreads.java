@@ -1,0 +1,43 @@
+package org.ranksweep.trainer.linalg;
+
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Threads of ND4J's compute: the OpenBLAS it ships (its GEMMs) and libnd4j's OpenMP pool (elementwise
+ * ops). Both start from OMP_NUM_THREADS / OPENBLAS_NUM_THREADS and can be changed at run time here.
+ * netlib-java's LAPACK (the SVDs) is a separate library whose threads follow OPENBLAS_NUM_THREADS at
+ * start-up only.
+ */
+public final class ComputeThreads {
+    private static final Logger LOG = LoggerFactory.getLogger(ComputeThreads.class);
+
+    private ComputeThreads() {
+    }
+
+    /** Sets ND4J's BLAS and OpenMP threads to {@code n} (at least 1) and logs the choice. */
+    public static void set(int n, String why) {
+        int t = Math.max(1, n);
+        org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads(t);
+        Nd4j.getEnvironment().setMaxThreads(t);
+        LOG.info("ND4J compute threads: {} ({}); OPENBLAS_NUM_THREADS={} for netlib LAPACK", t, why,
+                System.getenv("OPENBLAS_NUM_THREADS"));
+    }
+
+    /**
+     * Threads for one run on this machine: {@code requested} if positive, else every core but one when
+     * the checkpoint SVDs overlap training on their own thread (they get that core), else every core.
+     */
+    public static int forSingleRun(int requested, boolean overlapSpectra) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int n = requested > 0 ? requested : overlapSpectra ? Math.max(1, cores - 1) : cores;
+        set(n, requested > 0 ? "--threads" : overlapSpectra ? "one core left to the checkpoint SVDs" : "every core");
+        return n;
+    }
+
+    /** ND4J's current BLAS thread count. */
+    public static int get() {
+        return org.bytedeco.openblas.global.openblas_nolapack.blas_get_num_threads();
+    }
+}
