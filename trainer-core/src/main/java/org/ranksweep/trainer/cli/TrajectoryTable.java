@@ -18,6 +18,10 @@ final class TrajectoryTable {
                 c.init.usesRank() ? "(rank " + c.initRank + ")" : "", num(c.learningRate), c.epochs, c.loss,
                 c.precision);
         DataReport d = r.data;
+        if (d == null) {
+            out.printf(Locale.ROOT, "status: %s (%s)%n", r.status, r.error);
+            return;
+        }
         out.printf(Locale.ROOT, "data: %s; X %dx%d, Y %dx%d; Yun et al. assumptions %s "
                 + "(width %s, d<=m %s, XX^T/YX^T full rank %s, distinct singular values %s)%n",
                 c.data, d.inputs, d.samples, d.outputs, d.samples, d.assumptionsMet() ? "met" : "NOT met",

@@ -113,6 +113,8 @@ public final class DataAnalysis {
     }
 
     private static DataAnalysis compute(Dataset ds) {
+        requireFinite(ds.x, ds.inputs, "X");
+        requireFinite(ds.y, ds.outputs, "Y");
         int m = ds.samples;
         int dx = ds.inputs;
         int dy = ds.outputs;
@@ -158,6 +160,15 @@ public final class DataAnalysis {
             gap = Math.min(gap, (s[i] - s[i + 1]) / s[0]);
         }
         return new DataAnalysis(ds, xRank, yxtRank, s, residual, gap);
+    }
+
+    private static void requireFinite(double[] a, int rows, String name) {
+        for (int i = 0; i < a.length; i++) {
+            if (!Double.isFinite(a[i])) {
+                throw new IllegalArgumentException(name + " has a non-finite value " + a[i] + " at sample "
+                        + (i / rows) + ", column " + (i % rows));
+            }
+        }
     }
 
     static double[] transpose(double[] a, int rows, int cols) {

@@ -27,6 +27,7 @@ public final class RunResult implements Serializable {
     /** Milliseconds spent in SVDs alone. */
     public final long svdMs;
     public final Checkpoint[] checkpoints;
+    /** The data check; null when the run failed before it. */
     public final DataReport data;
 
     public RunResult(RunStatus status, String error, int epochsRun, int fullRank, int finalRank,

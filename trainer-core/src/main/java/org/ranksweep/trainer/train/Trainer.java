@@ -180,9 +180,8 @@ public final class Trainer {
                     return t;
                 });
             }
-            DataAnalysis analysis = DataAnalysis.of(data);
-            DataReport report = new DataReport(analysis, c.widths);
-            double optimal = c.isLinear() ? analysis.optimalLoss(fullRank, c.loss) : Double.NaN;
+            DataReport report = null;
+            double optimal = Double.NaN;
             RunStatus status = RunStatus.COMPLETED;
             String error = null;
             int epochsRun = 0;
@@ -190,6 +189,9 @@ public final class Trainer {
             Network net = null;
             Random rng = null;
             try {
+                DataAnalysis analysis = DataAnalysis.of(data);
+                report = new DataReport(analysis, c.widths);
+                optimal = c.isLinear() ? analysis.optimalLoss(fullRank, c.loss) : Double.NaN;
                 INDArray x = own(owned, Network.matrix(data.x, data.inputs, data.samples, dtype));
                 INDArray y = own(owned, Network.matrix(data.y, data.outputs, data.samples, dtype));
                 net = new Network(c.widths, c.hiddenActivation, c.outputActivation, c.loss, dtype,

@@ -57,6 +57,20 @@ class DivergenceAndDeterminismTest {
         assertEquals(firstFull, r.timeToFullRank, "time to full rank is read from the kept trajectory");
     }
 
+    @Test
+    void anExceptionEndsTheRunAsFailedWithItsMessage() {
+        RunConfig c = RunConfig.builder().architecture("4-3-2:linear").data(DataSpec.synthetic(0, 0, 6, 1, 0.1)).build();
+        double[] x = new double[4 * 6];
+        java.util.Arrays.fill(x, 1.0);
+        x[9] = Double.NaN; // sample 2, column 1
+        Dataset bad = new Dataset(x, new double[2 * 6], 4, 2, 6);
+        RunResult r = Trainer.run(c, bad);
+        assertEquals(RunStatus.FAILED, r.status);
+        assertTrue(r.error.contains("X has a non-finite value NaN at sample 2, column 1"), r.error);
+        assertEquals(0, r.checkpoints.length);
+        assertEquals(-1, r.finalRank);
+    }
+
     private static double plainLoss(double[][] w, Dataset ds) {
         double[] h = TestMatrices.mul(w[0], ds.x, 4, 5, ds.samples);
         double[] f = TestMatrices.mul(w[1], h, 3, 4, ds.samples);
