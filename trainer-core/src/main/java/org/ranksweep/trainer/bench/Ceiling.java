@@ -13,8 +13,8 @@ public final class Ceiling {
 
     /** GFLOP/s of an n x n x n GEMM through ND4J ({@code Nd4j.gemm} into a preallocated f-order array). */
     public static double nd4jGemm(int n, DataType type, double seconds) {
-        INDArray a = Nd4j.rand(type, 'f', n, n);
-        INDArray b = Nd4j.rand(type, 'f', n, n);
+        INDArray a = Nd4j.create(type, new long[] {n, n}, 'f').assign(1.0 / 3);
+        INDArray b = Nd4j.create(type, new long[] {n, n}, 'f').assign(2.0 / 7);
         INDArray c = Nd4j.create(type, new long[] {n, n}, 'f');
         try {
             for (int i = 0; i < 3; i++) {

@@ -138,7 +138,7 @@ final class Network implements AutoCloseable {
      * With {@code gradients} false only the loss is computed.
      */
     double lossAndGradients(INDArray x, INDArray y, Dropout dropout, boolean gradients) {
-        int m = (int) x.columns();
+        int m = Math.toIntExact(x.columns());
         Workspace ws = workspace(m);
         INDArray in = x;
         for (int i = 1; i <= depth; i++) {
