@@ -42,12 +42,7 @@ public final class LayerRanks {
             }
         }
         svdDecisions++;
-        double[] sv = Svd.values(a, m, n);
-        int[] out = new int[tolerances.length];
-        for (int t = 0; t < tolerances.length; t++) {
-            out[t] = tolerances[t].rank(sv, m, n, eps);
-        }
-        return out;
+        return Tolerance.ranks(tolerances, Svd.values(a, m, n), m, n, eps);
     }
 
     /** How many decisions came from the Gram eigenvalues. */

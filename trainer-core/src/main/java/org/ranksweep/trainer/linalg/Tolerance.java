@@ -110,6 +110,15 @@ public final class Tolerance {
         return r;
     }
 
+    /** rank at each of {@code tolerances}, in order. */
+    public static int[] ranks(Tolerance[] tolerances, double[] sv, int m, int n, double eps) {
+        int[] out = new int[tolerances.length];
+        for (int t = 0; t < tolerances.length; t++) {
+            out[t] = tolerances[t].rank(sv, m, n, eps);
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         return text;

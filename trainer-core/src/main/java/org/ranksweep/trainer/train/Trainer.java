@@ -330,7 +330,7 @@ public final class Trainer {
             long ts = System.nanoTime();
             int h = c.depth();
             double[] sv = Svd.values(r, c.widths[h], c.widths[0]);
-            int[] ranks = ranks(sv, c.widths[h], c.widths[0]);
+            int[] ranks = Tolerance.ranks(tolerances, sv, c.widths[h], c.widths[0], eps);
             int[][] layerRanks = new int[h][];
             for (int i = 0; i < h; i++) {
                 layerRanks[i] = layerRankers[i].ranks(layers[i], c.widths[i + 1], c.widths[i], tolerances, eps);
@@ -347,14 +347,6 @@ public final class Trainer {
                 out.add(new Checkpoint(p.epoch, p.loss, p.gradNorm, s.ranks[primary], s.ranks, s.layerRanks, s.sv,
                         SpectralMetrics.effectiveRank(s.sv), SpectralMetrics.stableRank(s.sv),
                         Double.isNaN(p.optimal) ? Double.NaN : p.loss - p.optimal, p.elapsedMs));
-            }
-            return out;
-        }
-
-        private int[] ranks(double[] sv, int m, int n) {
-            int[] out = new int[tolerances.length];
-            for (int t = 0; t < tolerances.length; t++) {
-                out[t] = tolerances[t].rank(sv, m, n, eps);
             }
             return out;
         }
