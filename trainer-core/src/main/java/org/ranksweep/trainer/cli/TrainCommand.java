@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 /** {@code sweep train}: one configuration, no Spark. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train one configuration and print its rank trajectory.")
-public final class TrainCommand implements Callable<Integer> {
+public class TrainCommand implements Callable<Integer> {
     @Mixin
     RunOptions options;
 
@@ -32,9 +32,14 @@ public final class TrainCommand implements Callable<Integer> {
             description = "ND4J compute threads (0: every core, less one for the SVDs when they overlap).")
     int threads;
 
+    /** The configuration to train: from the flags here; a subclass may take it from elsewhere. */
+    protected RunConfig config() {
+        return options.toConfig();
+    }
+
     @Override
     public Integer call() throws Exception {
-        RunConfig config = options.toConfig();
+        RunConfig config = config();
         ComputeThreads.forSingleRun(threads, overlapSpectra);
         RunResult result = Trainer.run(config, DataLoader.load(config.data), overlapSpectra);
         if (json) {

@@ -1,0 +1,351 @@
+package org.ranksweep.sweep.grid;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.ranksweep.trainer.config.ConfigException;
+import org.ranksweep.trainer.config.InitScheme;
+import org.ranksweep.trainer.config.NoiseType;
+import org.ranksweep.trainer.config.RunConfig;
+import org.ranksweep.trainer.data.DataSpec;
+
+/**
+ * A parsed, validated grid: fixed settings and axes, and the runs they expand to.
+ *
+ * <p>The runs are enumerated without being stored: for each noise type and init scheme (in file order)
+ * the settings that apply to them (see {@link Setting#appliesTo}) are crossed, the last axis varying
+ * fastest; settings that do not apply are left out instead of multiplying identical runs. Run
+ * {@code i} is decoded from its index in O(axes), so a million-run grid costs the driver nothing per
+ * run. Plain fields only: a grid is shipped to Spark executors as it is.
+ */
+public final class Grid implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public final String name;
+    final Map<Setting, Object> fixed;
+    final Map<Setting, String> fixedPaths;
+    /** Swept settings in file order. */
+    final List<Axis> axes;
+    final DataSpec.Kind dataKind;
+    final int dataInputs;
+    final int dataOutputs;
+    final String xPath;
+    final String yPath;
+    final String[] tolerances;
+    final String primary;
+    /** A digest of the data files' bytes (file data), part of every config id; null for synthetic data. */
+    final String dataFingerprint;
+    private final Block[] blocks;
+    private final long size;
+
+    /** The runs of one (noise type, init scheme) pair: the product of the axes that apply to them. */
+    private static final class Block implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final long first;
+        final long size;
+        final int noiseIndex;
+        final int initIndex;
+        final Axis[] axes;
+
+        Block(long first, int noiseIndex, int initIndex, Axis[] axes) {
+            this.first = first;
+            this.noiseIndex = noiseIndex;
+            this.initIndex = initIndex;
+            this.axes = axes;
+            long s = 1;
+            for (Axis a : axes) {
+                s = Math.multiplyExact(s, a.size());
+            }
+            this.size = s;
+        }
+    }
+
+    Grid(String name, Map<Setting, Object> fixed, Map<Setting, String> fixedPaths, List<Axis> axes,
+            DataSpec.Kind dataKind, int dataInputs, int dataOutputs, String xPath, String yPath, String[] tolerances,
+            String primary, String dataFingerprint) {
+        this.name = name;
+        this.fixed = new EnumMap<>(fixed);
+        this.fixedPaths = new EnumMap<>(fixedPaths);
+        this.axes = new ArrayList<>(axes);
+        this.dataKind = dataKind;
+        this.dataInputs = dataInputs;
+        this.dataOutputs = dataOutputs;
+        this.xPath = xPath;
+        this.yPath = yPath;
+        this.tolerances = tolerances;
+        this.primary = primary;
+        this.dataFingerprint = dataFingerprint;
+        Axis noise = axis(Setting.NOISE);
+        Axis init = axis(Setting.INIT);
+        int noises = noise == null ? 1 : (int) noise.size();
+        int inits = init == null ? 1 : (int) init.size();
+        List<Block> bs = new ArrayList<>();
+        long first = 0;
+        for (int n = 0; n < noises; n++) {
+            NoiseType nt = NoiseType.parse("noise", (String) valueOf(Setting.NOISE, noise, n, "none"));
+            for (int i = 0; i < inits; i++) {
+                InitScheme is = InitScheme.parse("init", (String) valueOf(Setting.INIT, init, i, "gaussian"));
+                List<Axis> applicable = new ArrayList<>();
+                for (Axis a : axes) {
+                    if (a.setting != Setting.NOISE && a.setting != Setting.INIT
+                            && a.setting.appliesTo(nt, is, dataKind == DataSpec.Kind.SYNTHETIC)) {
+                        applicable.add(a);
+                    }
+                }
+                Block b = new Block(first, n, i, applicable.toArray(new Axis[0]));
+                bs.add(b);
+                first = Math.addExact(first, b.size);
+            }
+        }
+        this.blocks = bs.toArray(new Block[0]);
+        this.size = first;
+    }
+
+    private Object valueOf(Setting s, Axis a, int i, Object dflt) {
+        if (a != null) {
+            return a.get(i);
+        }
+        return fixed.getOrDefault(s, dflt);
+    }
+
+    /** Digest of the data files for file data (part of config ids), null for synthetic data. */
+    public String dataFingerprint() {
+        return dataFingerprint;
+    }
+
+    /** The config id of run {@code index}. */
+    public String configId(long index) {
+        return ConfigId.of(config(index), dataFingerprint);
+    }
+
+    /** The axis of {@code s}, or null when it is not swept. */
+    public Axis axis(Setting s) {
+        for (Axis a : axes) {
+            if (a.setting == s) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    public List<Axis> axes() {
+        return List.copyOf(axes);
+    }
+
+    /** Number of runs, non-applicable axes collapsed. */
+    public long size() {
+        return size;
+    }
+
+    /** Runs per noise type, in file order. */
+    public Map<String, Long> runsPerNoise() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        Axis noise = axis(Setting.NOISE);
+        for (Block b : blocks) {
+            String n = (String) valueOf(Setting.NOISE, noise, b.noiseIndex, "none");
+            out.merge(n, b.size, Long::sum);
+        }
+        return out;
+    }
+
+    /** The configuration of run {@code index} (0 &lt;= index &lt; size()). */
+    public RunConfig config(long index) {
+        return build(index, null);
+    }
+
+    /** The setting values of run {@code index} with where each came from in the file. */
+    private RunConfig build(long index, Map<Setting, String> sources) {
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException("run index " + index + " outside 0.." + (size - 1));
+        }
+        Block b = blocks[findBlock(index)];
+        Map<Setting, Object> values = new EnumMap<>(fixed);
+        Map<Setting, String> paths = sources != null ? sources : new EnumMap<>(Setting.class);
+        paths.putAll(fixedPaths);
+        Axis noise = axis(Setting.NOISE);
+        Axis init = axis(Setting.INIT);
+        if (noise != null) {
+            values.put(Setting.NOISE, noise.get(b.noiseIndex));
+            paths.put(Setting.NOISE, noise.pathOf(b.noiseIndex));
+        }
+        if (init != null) {
+            values.put(Setting.INIT, init.get(b.initIndex));
+            paths.put(Setting.INIT, init.pathOf(b.initIndex));
+        }
+        long rest = index - b.first;
+        for (int k = b.axes.length - 1; k >= 0; k--) {
+            Axis a = b.axes[k];
+            long i = rest % a.size();
+            rest /= a.size();
+            values.put(a.setting, a.get(i));
+            paths.put(a.setting, a.pathOf(i));
+        }
+        try {
+            return apply(values);
+        } catch (ConfigException e) {
+            throw located(e, paths);
+        }
+    }
+
+    private int findBlock(long index) {
+        int lo = 0;
+        int hi = blocks.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (blocks[mid].first <= index) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        while (blocks[lo].size == 0 && lo + 1 < blocks.length) {
+            lo++;
+        }
+        return lo;
+    }
+
+    private RunConfig apply(Map<Setting, Object> v) {
+        RunConfig.Builder b = RunConfig.builder();
+        b.architecture((String) v.get(Setting.ARCHITECTURE));
+        if (v.containsKey(Setting.DEPTH)) {
+            b.depth((Integer) v.get(Setting.DEPTH));
+        }
+        b.noise(NoiseType.parse("noise", (String) v.getOrDefault(Setting.NOISE, "none")));
+        b.sigma((Double) v.getOrDefault(Setting.SIGMA, 0.0));
+        b.seed((Long) v.getOrDefault(Setting.SEED, 0L));
+        b.learningRate((Double) v.getOrDefault(Setting.LEARNING_RATE, 0.01));
+        b.epochs((Integer) v.getOrDefault(Setting.EPOCHS, 10));
+        b.loss(org.ranksweep.trainer.config.LossKind.parse("loss", (String) v.getOrDefault(Setting.LOSS, "sum")));
+        b.checkpointEvery((Integer) v.getOrDefault(Setting.CHECKPOINT_EVERY, 1));
+        b.precision(org.ranksweep.trainer.config.Precision.parse("precision",
+                (String) v.getOrDefault(Setting.PRECISION, "float64")));
+        b.divergenceFactor((Double) v.getOrDefault(Setting.DIVERGENCE_FACTOR, 1e6));
+        b.batchSize((Integer) v.getOrDefault(Setting.BATCH_SIZE, 32));
+        b.jinGradThreshold((Double) v.getOrDefault(Setting.JIN_GRAD_THRESHOLD, 1e-3));
+        b.jinInterval((Integer) v.getOrDefault(Setting.JIN_INTERVAL, 10));
+        b.init(InitScheme.parse("init", (String) v.getOrDefault(Setting.INIT, "gaussian")));
+        b.initRank((Integer) v.getOrDefault(Setting.INIT_RANK, 1));
+        b.initScale((Double) v.getOrDefault(Setting.INIT_SCALE, 0.1));
+        b.tolerances(tolerances);
+        b.primaryTolerance(primary);
+        if (dataKind == DataSpec.Kind.SYNTHETIC) {
+            b.data(DataSpec.synthetic(dataInputs, dataOutputs, (Integer) v.getOrDefault(Setting.SAMPLES, 100),
+                    (Long) v.getOrDefault(Setting.DATA_SEED, 0L),
+                    (Double) v.getOrDefault(Setting.TEACHER_NOISE, DataSpec.DEFAULT_TEACHER_NOISE)));
+        } else {
+            b.data(DataSpec.files(xPath, yPath));
+        }
+        return b.build();
+    }
+
+    /** A run-level refusal re-addressed to where the offending value sits in the grid file. */
+    private static GridException located(ConfigException e, Map<Setting, String> paths) {
+        Setting s = settingOf(e.field());
+        String where = s != null && paths.containsKey(s) ? paths.get(s) : e.field();
+        StringBuilder with = new StringBuilder();
+        for (Setting other : new Setting[] {Setting.ARCHITECTURE, Setting.NOISE, Setting.INIT}) {
+            if (other != s && paths.containsKey(other) && paths.get(other).startsWith("grid.")) {
+                with.append(with.length() == 0 ? " (with " : ", ").append(paths.get(other));
+            }
+        }
+        if (with.length() > 0) {
+            with.append(')');
+        }
+        String suffix = e.field().startsWith("architecture.") && where.startsWith("grid.architecture")
+                ? " in " + e.field().substring("architecture".length() + 1) : "";
+        return new GridException(where, e.rule() + suffix, e.value(), with.toString());
+    }
+
+    private static Setting settingOf(String field) {
+        if (field.startsWith("architecture")) {
+            return Setting.ARCHITECTURE;
+        }
+        switch (field) {
+            case "depth":
+                return Setting.DEPTH;
+            case "sigma":
+                return Setting.SIGMA;
+            case "batchSize":
+                return Setting.BATCH_SIZE;
+            case "jinGradThreshold":
+                return Setting.JIN_GRAD_THRESHOLD;
+            case "jinInterval":
+                return Setting.JIN_INTERVAL;
+            case "init.scheme":
+                return Setting.INIT;
+            case "init.rank":
+                return Setting.INIT_RANK;
+            case "init.scale":
+                return Setting.INIT_SCALE;
+            case "train.learningRate":
+                return Setting.LEARNING_RATE;
+            case "train.epochs":
+                return Setting.EPOCHS;
+            case "train.checkpointEvery":
+                return Setting.CHECKPOINT_EVERY;
+            case "train.divergenceFactor":
+                return Setting.DIVERGENCE_FACTOR;
+            case "data.samples":
+                return Setting.SAMPLES;
+            case "data.teacherNoise":
+                return Setting.TEACHER_NOISE;
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * Builds every combination of the settings that constrain one another (architecture, depth, init,
+     * init rank, noise, sigma, batch size, samples), the others at their first value: every run of the
+     * grid is then valid, since the remaining settings were checked one by one when parsed.
+     */
+    void validateCombinations() {
+        List<Axis> interacting = new ArrayList<>();
+        for (Axis a : axes) {
+            switch (a.setting) {
+                case ARCHITECTURE:
+                case DEPTH:
+                case INIT:
+                case INIT_RANK:
+                case NOISE:
+                case SIGMA:
+                case BATCH_SIZE:
+                case SAMPLES:
+                    interacting.add(a);
+                    break;
+                default:
+                    break;
+            }
+        }
+        Map<Setting, Object> base = new EnumMap<>(fixed);
+        Map<Setting, String> basePaths = new EnumMap<>(fixedPaths);
+        for (Axis a : axes) {
+            base.put(a.setting, a.get(0));
+            basePaths.put(a.setting, a.pathOf(0));
+        }
+        long combos = 1;
+        for (Axis a : interacting) {
+            combos = Math.multiplyExact(combos, a.size());
+        }
+        for (long c = 0; c < combos; c++) {
+            Map<Setting, Object> v = new EnumMap<>(base);
+            Map<Setting, String> p = new EnumMap<>(basePaths);
+            long rest = c;
+            for (int k = interacting.size() - 1; k >= 0; k--) {
+                Axis a = interacting.get(k);
+                long i = rest % a.size();
+                rest /= a.size();
+                v.put(a.setting, a.get(i));
+                p.put(a.setting, a.pathOf(i));
+            }
+            try {
+                apply(v);
+            } catch (ConfigException e) {
+                throw located(e, p);
+            }
+        }
+    }
+}
