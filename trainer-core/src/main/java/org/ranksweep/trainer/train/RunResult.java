@@ -49,6 +49,12 @@ public final class RunResult implements Serializable {
         this.data = data;
     }
 
+    /** A run that failed before training: no checkpoints, no data check. */
+    public static RunResult failedBeforeTraining(int fullRank, Throwable cause) {
+        return new RunResult(RunStatus.FAILED, cause.getClass().getName() + ": " + cause.getMessage(), 0, fullRank,
+                -1, -1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, new Checkpoint[0], null);
+    }
+
     public boolean reachedFullRank() {
         return timeToFullRank >= 0;
     }

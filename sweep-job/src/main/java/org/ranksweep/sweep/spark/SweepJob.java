@@ -1,0 +1,410 @@
+package org.ranksweep.sweep.spark;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
+import org.ranksweep.sweep.grid.ConfigId;
+import org.ranksweep.sweep.grid.Grid;
+import org.ranksweep.sweep.grid.GridException;
+import org.ranksweep.sweep.grid.GridParser;
+import org.ranksweep.trainer.bench.FlopModel;
+import org.ranksweep.trainer.config.RunConfig;
+import org.ranksweep.trainer.data.DataSpec;
+import org.ranksweep.trainer.linalg.ComputeThreads;
+import org.ranksweep.trainer.train.RunResult;
+import org.ranksweep.trainer.train.RunStatus;
+import org.ranksweep.trainer.train.Trainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code sweep run}: expands a grid, trains every run not yet recorded under the output folder on
+ * Spark, commits results in batches, then recomputes the summaries. See DESIGN.md, "Tables" and
+ * "Behaviour under faults".
+ */
+public final class SweepJob {
+    private static final Logger LOG = LoggerFactory.getLogger(SweepJob.class);
+    public static final String VERSION = "0.1.0";
+    static final String MANIFEST = "manifest.json";
+    static final String GRID_COPY = "grid.yaml";
+
+    /** What {@link #run} is asked to do. */
+    public static final class Options {
+        public java.nio.file.Path grid;
+        public String out;
+        public String master = "local[*]";
+        public Map<String, String> conf = new LinkedHashMap<>();
+        public boolean force;
+        public boolean append;
+        /** Runs per commit batch; 0 picks one from the grid size and the cluster's slots. */
+        public int batchRuns;
+        public boolean progress = true;
+    }
+
+    /** What a job did. */
+    public static final class Outcome {
+        public long total;
+        public long alreadyDone;
+        public long trained;
+        public long diverged;
+        public long failed;
+        public int batches;
+        public long wallMs;
+    }
+
+    private SweepJob() {
+    }
+
+    public static Outcome run(Options o) throws IOException {
+        long t0 = System.nanoTime();
+        Grid grid = GridParser.parse(o.grid);
+        String yaml = Files.readString(o.grid, StandardCharsets.UTF_8);
+        String gridHash = ConfigIdHash.of(yaml);
+        java.nio.file.Path base = o.grid.toAbsolutePath().getParent();
+        GridSource source = new GridSource(yaml, base == null ? null : base.toString());
+
+        Path out = new Path(o.out);
+        FileSystem fs = out.getFileSystem(new Configuration());
+        checkOutput(fs, out, grid.name, gridHash, o);
+
+        SparkSession spark = session(o, grid.name);
+        try {
+            return execute(spark, fs, out, grid, source, gridHash, o, t0);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static SparkSession session(Options o, String name) {
+        SparkSession.Builder b = SparkSession.builder().appName("rank-sweep " + name).master(o.master)
+                .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+                .config("spark.kryo.registrationRequired", "true")
+                .config("spark.kryo.registrator", SweepKryoRegistrator.class.getName())
+                .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+                .config("spark.sql.parquet.writeLegacyFormat", "false")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.sql.shuffle.partitions", "8")
+                .config("spark.task.maxFailures", "4");
+        for (Map.Entry<String, String> e : o.conf.entrySet()) {
+            b.config(e.getKey(), e.getValue());
+        }
+        return b.getOrCreate();
+    }
+
+    private static Outcome execute(SparkSession spark, FileSystem fs, Path out, Grid grid, GridSource source,
+            String gridHash, Options o, long t0) throws IOException {
+        Outcome result = new Outcome();
+        result.total = grid.size();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int threads = Integer.parseInt(spark.conf().get("spark.ranksweep.threadsPerTask",
+                spark.conf().get("spark.task.cpus", "1")));
+        LOG.info("sweep {}: {} runs; master {}; {} task slots; {} BLAS/ND4J thread(s) per task", grid.name, grid.size(),
+                spark.sparkContext().master(), jsc.defaultParallelism(), threads);
+
+        fs.mkdirs(out);
+        writeText(fs, new Path(out, GRID_COPY), Files.readString(o.grid, StandardCharsets.UTF_8));
+        Instant started = Instant.now();
+        writeManifest(fs, out, grid.name, gridHash, started, null, null);
+        Commit.recover(fs, out);
+
+        Broadcast<GridSource> src = jsc.broadcast(source);
+        long[] todo = pending(spark, fs, out, grid, src);
+        result.alreadyDone = grid.size() - todo.length;
+        if (result.alreadyDone > 0) {
+            LOG.info("resuming: {} of {} runs already recorded in {}", result.alreadyDone, grid.size(), out);
+        }
+        int slots = Math.max(1, jsc.defaultParallelism());
+        int batch = o.batchRuns > 0 ? o.batchRuns
+                : (int) Math.max(4L * slots, Math.min(5000, (todo.length + 19) / 20));
+        LongAccumulator done = jsc.sc().longAccumulator("runs done");
+        LongAccumulator diverged = jsc.sc().longAccumulator("runs diverged");
+        LongAccumulator failed = jsc.sc().longAccumulator("runs failed");
+        Progress progress = o.progress ? Progress.start(todo.length, done, diverged, failed) : null;
+        String sweep = grid.name;
+        try {
+            for (int from = 0; from < todo.length; from += batch) {
+                List<Long> ids = new ArrayList<>();
+                for (int i = from; i < Math.min(todo.length, from + batch); i++) {
+                    ids.add(todo[i]);
+                }
+                String id = String.format(Locale.ROOT, "%013d-%s", System.currentTimeMillis(),
+                        UUID.randomUUID().toString().substring(0, 8));
+                Path stage = Commit.staging(out, id);
+                // one run per task, costliest first: Spark hands tasks to free slots in order (LPT)
+                JavaRDD<RunRecord> records = jsc.parallelize(ids, ids.size())
+                        .map(idx -> trainOne(src.value(), idx, sweep, threads, done, diverged, failed));
+                records.persist(StorageLevel.MEMORY_AND_DISK_SER());
+                Dataset<Row> traj = spark.createDataFrame(records.flatMap(Tables::trajectoryRows), Tables.TRAJECTORIES_SCHEMA);
+                Dataset<Row> runs = spark.createDataFrame(records.map(Tables::runRow), Tables.RUNS_SCHEMA);
+                // one file per noise type per batch: files grow with batches, not with runs
+                traj.repartition(col(Tables.PARTITION)).write().mode(SaveMode.ErrorIfExists)
+                        .partitionBy(Tables.PARTITION).parquet(new Path(stage, Tables.TRAJECTORIES).toString());
+                runs.repartition(col(Tables.PARTITION)).write().mode(SaveMode.ErrorIfExists)
+                        .partitionBy(Tables.PARTITION).parquet(new Path(stage, Tables.RUNS).toString());
+                records.unpersist(false);
+                Commit.commit(fs, out, id);
+                result.batches++;
+                result.trained += ids.size();
+            }
+        } finally {
+            if (progress != null) {
+                progress.stop();
+            }
+        }
+        result.diverged = diverged.value();
+        result.failed = failed.value();
+        writeSummaries(spark, fs, out);
+        writeManifest(fs, out, grid.name, gridHash, started, Instant.now(), result);
+        result.wallMs = (System.nanoTime() - t0) / 1_000_000;
+        return result;
+    }
+
+    /** Grids up to this size are expanded on the driver; larger ones by a Spark job. */
+    static final long DRIVER_EXPANSION_LIMIT = 100_000;
+
+    /** Indices of the runs not yet in {@code runs}, costliest first. */
+    private static long[] pending(SparkSession spark, FileSystem fs, Path out, Grid grid, Broadcast<GridSource> src)
+            throws IOException {
+        Path runsPath = new Path(out, Tables.RUNS);
+        if (grid.size() <= DRIVER_EXPANSION_LIMIT) {
+            java.util.Set<String> recorded = new java.util.HashSet<>();
+            if (fs.exists(runsPath)) {
+                for (Row r : spark.read().parquet(runsPath.toString()).select("config_id").collectAsList()) {
+                    recorded.add(r.getString(0));
+                }
+            }
+            List<double[]> todo = new ArrayList<>();
+            for (long i = 0; i < grid.size(); i++) {
+                RunConfig c = grid.config(i);
+                if (!recorded.contains(ConfigId.of(c, grid.dataFingerprint()))) {
+                    todo.add(new double[] {i, cost(c)});
+                }
+            }
+            todo.sort((a, b) -> a[1] != b[1] ? Double.compare(b[1], a[1]) : Double.compare(a[0], b[0]));
+            long[] idx = new long[todo.size()];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = (long) todo.get(i)[0];
+            }
+            return idx;
+        }
+        return pendingOnSpark(spark, fs, out, grid, src);
+    }
+
+    /** As {@link #pending}, expanding the grid on the executors (no per-run object on the driver). */
+    private static long[] pendingOnSpark(SparkSession spark, FileSystem fs, Path out, Grid grid,
+            Broadcast<GridSource> src) throws IOException {
+        StructType schema = new StructType().add("run_index", DataTypes.LongType).add("config_id", DataTypes.StringType)
+                .add("cost", DataTypes.DoubleType);
+        int parts = (int) Math.max(1, Math.min(1000, grid.size() / 5000));
+        Dataset<Row> all = spark.range(0, grid.size(), 1, parts).mapPartitions(
+                (org.apache.spark.api.java.function.MapPartitionsFunction<Long, Row>) it -> {
+                    Grid g = src.value().grid();
+                    List<Row> rows = new ArrayList<>();
+                    while (it.hasNext()) {
+                        long i = it.next();
+                        RunConfig c = g.config(i);
+                        rows.add(RowFactory.create(i, ConfigId.of(c, g.dataFingerprint()), cost(c)));
+                    }
+                    return rows.iterator();
+                }, Encoders.row(schema));
+        Path runsPath = new Path(out, Tables.RUNS);
+        Dataset<Row> todo = all;
+        if (fs.exists(runsPath)) {
+            Dataset<Row> recorded = spark.read().parquet(runsPath.toString()).select("config_id").distinct();
+            todo = all.join(recorded, all.col("config_id").equalTo(recorded.col("config_id")), "left_anti");
+        }
+        List<Row> rows = todo.orderBy(col("cost").desc(), col("run_index")).select("run_index").collectAsList();
+        long[] out2 = new long[rows.size()];
+        for (int i = 0; i < out2.length; i++) {
+            out2[i] = rows.get(i).getLong(0);
+        }
+        return out2;
+    }
+
+    static double cost(RunConfig c) {
+        return FlopModel.run(c, c.data.kind == DataSpec.Kind.SYNTHETIC ? c.data.samples : 1000);
+    }
+
+    /** Executor side: one run, never an exception (a failure is a FAILED record). */
+    static RunRecord trainOne(GridSource src, long index, String sweep, int threads, LongAccumulator done,
+            LongAccumulator diverged, LongAccumulator failed) {
+        ExecutorThreads.ensure(threads);
+        Grid g = src.grid();
+        RunConfig c = g.config(index);
+        RunResult r;
+        try {
+            r = Trainer.run(c);
+        } catch (RuntimeException e) {
+            r = RunResult.failedBeforeTraining(c.fullRank(), e);
+        }
+        done.add(1);
+        if (r.status == RunStatus.DIVERGED) {
+            diverged.add(1);
+        } else if (r.status == RunStatus.FAILED) {
+            failed.add(1);
+        }
+        SparkEnv env = SparkEnv.get();
+        String executor = env == null ? "local" : env.executorId();
+        return new RunRecord(sweep, index, c, g.dataFingerprint(), r, executor, System.currentTimeMillis(), VERSION);
+    }
+
+    private static void writeSummaries(SparkSession spark, FileSystem fs, Path out) throws IOException {
+        Path runsPath = new Path(out, Tables.RUNS);
+        if (!fs.exists(runsPath)) {
+            return;
+        }
+        Summaries.registerUdfs(spark);
+        Dataset<Row> runs = spark.read().parquet(runsPath.toString());
+        Dataset<Row> traj = spark.read().parquet(new Path(out, Tables.TRAJECTORIES).toString());
+        replace(fs, out, Tables.SUMMARY, Summaries.summary(runs).coalesce(1));
+        replace(fs, out, Tables.RANK_CURVES, Summaries.rankCurves(runs, traj).coalesce(1));
+    }
+
+    /** Writes a derived table beside its old version, then swaps them. */
+    private static void replace(FileSystem fs, Path out, String table, Dataset<Row> df) throws IOException {
+        Path tmp = new Path(out, "_" + table + ".new");
+        fs.delete(tmp, true);
+        df.write().parquet(tmp.toString());
+        Path target = new Path(out, table);
+        fs.delete(target, true);
+        if (!fs.rename(tmp, target)) {
+            throw new IOException("could not move " + tmp + " to " + target);
+        }
+    }
+
+    /** Refuses an output folder holding another sweep (unless --force or --append). */
+    static void checkOutput(FileSystem fs, Path out, String name, String gridHash, Options o) throws IOException {
+        if (!fs.exists(out)) {
+            return;
+        }
+        if (!fs.getFileStatus(out).isDirectory()) {
+            throw new GridException("--out", "must be a directory", out.toString());
+        }
+        Path manifest = new Path(out, MANIFEST);
+        boolean empty = fs.listStatus(out).length == 0;
+        if (empty) {
+            return;
+        }
+        if (o.force) {
+            LOG.warn("--force: deleting everything under {}", out);
+            fs.delete(out, true);
+            return;
+        }
+        if (!fs.exists(manifest)) {
+            throw new GridException("--out", "holds files that are not a rank-sweep output; choose an empty or new "
+                    + "directory (or --force to delete them)", out.toString());
+        }
+        JsonNode m;
+        try (java.io.InputStream in = fs.open(manifest)) {
+            m = new ObjectMapper().readTree(in);
+        }
+        String theirName = m.path("sweep").asText();
+        String theirHash = m.path("grid_hash").asText();
+        if (theirHash.equals(gridHash) || o.append) {
+            return;
+        }
+        throw new GridException("--out", "holds sweep '" + theirName + "' from another grid (hash "
+                + theirHash.substring(0, Math.min(12, theirHash.length())) + "); use --append to add this grid's runs "
+                + "to it or --force to replace it", out.toString());
+    }
+
+    private static void writeManifest(FileSystem fs, Path out, String name, String gridHash, Instant started,
+            Instant finished, Outcome r) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode m = json.createObjectNode();
+        m.put("sweep", name);
+        m.put("grid_hash", gridHash);
+        m.put("grid_file", GRID_COPY);
+        m.put("product", "rank-sweep");
+        m.put("version", VERSION);
+        m.put("started_at", started.toString());
+        m.put("finished_at", finished == null ? null : finished.toString());
+        if (r != null) {
+            m.put("runs_total", r.total);
+            m.put("runs_already_recorded", r.alreadyDone);
+            m.put("runs_trained", r.trained);
+            m.put("runs_diverged", r.diverged);
+            m.put("runs_failed", r.failed);
+        }
+        writeText(fs, new Path(out, MANIFEST), json.writerWithDefaultPrettyPrinter().writeValueAsString(m));
+    }
+
+    private static void writeText(FileSystem fs, Path p, String text) throws IOException {
+        Path tmp = new Path(p.getParent(), "." + p.getName() + ".tmp");
+        try (OutputStream s = fs.create(tmp, true)) {
+            s.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        fs.delete(p, false);
+        if (!fs.rename(tmp, p)) {
+            throw new IOException("could not write " + p);
+        }
+    }
+
+    /** Hash of a grid file's text. */
+    static final class ConfigIdHash {
+        private ConfigIdHash() {
+        }
+
+        static String of(String text) {
+            try {
+                byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+                StringBuilder s = new StringBuilder();
+                for (byte b : d) {
+                    s.append(String.format("%02x", b));
+                }
+                return s.toString();
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Sets ND4J's threads once per executor JVM. */
+    static final class ExecutorThreads {
+        private static volatile int set = -1;
+
+        private ExecutorThreads() {
+        }
+
+        static void ensure(int threads) {
+            if (set != threads) {
+                synchronized (ExecutorThreads.class) {
+                    if (set != threads) {
+                        ComputeThreads.set(threads, "per Spark task");
+                        set = threads;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.ranksweep.sweep.spark;
+
+import static org.apache.spark.sql.types.DataTypes.BooleanType;
+import static org.apache.spark.sql.types.DataTypes.DoubleType;
+import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.LongType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.TimestampType;
+import static org.apache.spark.sql.types.DataTypes.createArrayType;
+
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The schemas of the {@code runs} and {@code trajectories} tables and the rows of a {@link RunRecord}.
+ * Column names are snake_case; non-finite doubles and "never" are written as null.
+ */
+public final class Tables {
+    private Tables() {
+    }
+
+    public static final String RUNS = "runs";
+    public static final String TRAJECTORIES = "trajectories";
+    public static final String SUMMARY = "summary";
+    public static final String RANK_CURVES = "rank_curves";
+    /** Both run tables are partitioned by this column, so a query for one noise type reads its part only. */
+    public static final String PARTITION = "noise";
+
+    private static StructField f(String name, DataType type, boolean nullable) {
+        return new StructField(name, type, nullable, Metadata.empty());
+    }
+
+    public static final StructType RUNS_SCHEMA = new StructType(new StructField[] {
+        f("sweep", StringType, false),
+        f("config_id", StringType, false),
+        f("group_id", StringType, false),
+        f("run_index", LongType, false),
+        f("architecture", StringType, false),
+        f("activation", StringType, false),
+        f("output_activation", StringType, false),
+        f("depth", IntegerType, false),
+        f("widths", createArrayType(IntegerType, false), false),
+        f("noise", StringType, false),
+        f("sigma", DoubleType, false),
+        f("batch_size", IntegerType, false),
+        f("jin_grad_threshold", DoubleType, false),
+        f("jin_interval", IntegerType, false),
+        f("seed", LongType, false),
+        f("init", StringType, false),
+        f("init_rank", IntegerType, false),
+        f("init_scale", DoubleType, false),
+        f("learning_rate", DoubleType, false),
+        f("epochs", IntegerType, false),
+        f("loss", StringType, false),
+        f("checkpoint_every", IntegerType, false),
+        f("precision", StringType, false),
+        f("tolerances", createArrayType(StringType, false), false),
+        f("primary_tolerance", StringType, false),
+        f("divergence_factor", DoubleType, false),
+        f("data_kind", StringType, false),
+        f("data_seed", LongType, false),
+        f("samples", IntegerType, false),
+        f("inputs", IntegerType, false),
+        f("outputs", IntegerType, false),
+        f("teacher_noise", DoubleType, false),
+        f("status", StringType, false),
+        f("error", StringType, true),
+        f("epochs_run", IntegerType, false),
+        f("full_rank", IntegerType, false),
+        f("final_rank", IntegerType, true),
+        f("time_to_full_rank", IntegerType, true),
+        f("final_loss", DoubleType, true),
+        f("optimal_loss", DoubleType, true),
+        f("loss_gap", DoubleType, true),
+        f("assumptions_met", BooleanType, false),
+        f("wall_ms", LongType, false),
+        f("executor", StringType, false),
+        f("finished_at", TimestampType, false),
+        f("software_version", StringType, false),
+    });
+
+    public static final StructType TRAJECTORIES_SCHEMA = new StructType(new StructField[] {
+        f("sweep", StringType, false),
+        f("config_id", StringType, false),
+        f("group_id", StringType, false),
+        f("noise", StringType, false),
+        f("epoch", IntegerType, false),
+        f("loss", DoubleType, true),
+        f("grad_norm", DoubleType, true),
+        f("rank", IntegerType, false),
+        f("ranks", createArrayType(IntegerType, false), false),
+        f("layer_ranks", createArrayType(createArrayType(IntegerType, false), false), false),
+        f("singular_values", createArrayType(DoubleType, false), false),
+        f("effective_rank", DoubleType, true),
+        f("stable_rank", DoubleType, true),
+        f("loss_gap", DoubleType, true),
+        f("elapsed_ms", LongType, false),
+    });
+
+    static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    public static Row runRow(RunRecord r) {
+        return RowFactory.create(r.sweep, r.configId, r.groupId, r.runIndex, r.architecture, r.activation,
+                r.outputActivation, r.depth, r.widths, r.noise, r.sigma, r.batchSize, r.jinGradThreshold,
+                r.jinInterval, r.seed, r.init, r.initRank, r.initScale, r.learningRate, r.epochs, r.loss,
+                r.checkpointEvery, r.precision, r.tolerances, r.primaryTolerance, r.divergenceFactor,
+                r.dataKind, r.dataSeed, r.samples, r.inputs, r.outputs, r.teacherNoise, r.status, r.error,
+                r.epochsRun, r.fullRank, r.finalRank < 0 ? null : r.finalRank,
+                r.timeToFullRank < 0 ? null : r.timeToFullRank, finite(r.finalLoss), finite(r.optimalLoss),
+                finite(r.lossGap), r.assumptionsMet, r.wallMs, r.executor, new Timestamp(r.finishedAtMillis),
+                r.softwareVersion);
+    }
+
+    public static Iterator<Row> trajectoryRows(RunRecord r) {
+        List<Row> rows = new ArrayList<>(r.cpEpoch.length);
+        for (int i = 0; i < r.cpEpoch.length; i++) {
+            rows.add(RowFactory.create(r.sweep, r.configId, r.groupId, r.noise, r.cpEpoch[i], finite(r.cpLoss[i]),
+                    finite(r.cpGradNorm[i]), r.cpRank[i], r.cpRanks[i], r.cpLayerRanks[i], r.cpSingularValues[i],
+                    finite(r.cpEffectiveRank[i]), finite(r.cpStableRank[i]), finite(r.cpLossGap[i]),
+                    r.cpElapsedMs[i]));
+        }
+        return rows.iterator();
+    }
+}
