@@ -84,7 +84,7 @@ final class Summaries {
         aggs.add(avg(col("wall_ms")).as("wall_ms_mean"));
         return runs.groupBy(col("group_id"))
                 .agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0]))
-                .orderBy(col("group_id"));
+                .coalesce(1).sortWithinPartitions(col("group_id"));
     }
 
     static Dataset<Row> rankCurves(Dataset<Row> runs, Dataset<Row> trajectories) {
@@ -103,7 +103,7 @@ final class Summaries {
                 avg(col("effective_rank")).as("effective_rank_mean"));
         return curves.join(groups, "group_id")
                 .withColumnRenamed("noise_type", "noise")
-                .orderBy(col("group_id"), col("epoch"));
+                .coalesce(1).sortWithinPartitions(col("group_id"), col("epoch"));
     }
 
     /**

@@ -85,7 +85,17 @@ public final class SweepJob {
     private SweepJob() {
     }
 
+    /** Runs the job on its own Spark session (built from the options), stopped at the end. */
     public static Outcome run(Options o) throws IOException {
+        return run(null, o);
+    }
+
+    /**
+     * Runs the job on {@code spark} when given (left running, for tests and embedding), else on a
+     * session built from the options and stopped at the end. The grid and the output folder are
+     * checked before any session starts.
+     */
+    public static Outcome run(SparkSession given, Options o) throws IOException {
         long t0 = System.nanoTime();
         Grid grid = GridParser.parse(o.grid);
         String yaml = Files.readString(o.grid, StandardCharsets.UTF_8);
@@ -97,15 +107,18 @@ public final class SweepJob {
         FileSystem fs = out.getFileSystem(new Configuration());
         checkOutput(fs, out, grid.name, gridHash, o);
 
-        SparkSession spark = session(o, grid.name);
+        SparkSession spark = given != null ? given : session(o, grid.name);
         try {
             return execute(spark, fs, out, grid, source, gridHash, o, t0);
         } finally {
-            spark.stop();
+            if (given == null) {
+                spark.stop();
+            }
         }
     }
 
-    static SparkSession session(Options o, String name) {
+    /** The session the job wants: Kryo with every shipped class registered, Parquet as documented. */
+    public static SparkSession session(Options o, String name) {
         SparkSession.Builder b = SparkSession.builder().appName("rank-sweep " + name).master(o.master)
                 .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .config("spark.kryo.registrationRequired", "true")
@@ -139,6 +152,7 @@ public final class SweepJob {
 
         Broadcast<GridSource> src = jsc.broadcast(source);
         long[] todo = pending(spark, fs, out, grid, src);
+        LOG.info("{} runs to train", todo.length);
         result.alreadyDone = grid.size() - todo.length;
         if (result.alreadyDone > 0) {
             LOG.info("resuming: {} of {} runs already recorded in {}", result.alreadyDone, grid.size(), out);
@@ -173,6 +187,8 @@ public final class SweepJob {
                         .partitionBy(Tables.PARTITION).parquet(new Path(stage, Tables.RUNS).toString());
                 records.unpersist(false);
                 Commit.commit(fs, out, id);
+                LOG.info("batch {}: {} runs committed ({} of {} done)", result.batches + 1, ids.size(),
+                        from + ids.size(), todo.length);
                 result.batches++;
                 result.trained += ids.size();
             }
@@ -184,6 +200,7 @@ public final class SweepJob {
         result.diverged = diverged.value();
         result.failed = failed.value();
         writeSummaries(spark, fs, out);
+        LOG.info("summary and rank_curves written");
         writeManifest(fs, out, grid.name, gridHash, started, Instant.now(), result);
         result.wallMs = (System.nanoTime() - t0) / 1_000_000;
         return result;
@@ -286,8 +303,8 @@ public final class SweepJob {
         Summaries.registerUdfs(spark);
         Dataset<Row> runs = spark.read().parquet(runsPath.toString());
         Dataset<Row> traj = spark.read().parquet(new Path(out, Tables.TRAJECTORIES).toString());
-        replace(fs, out, Tables.SUMMARY, Summaries.summary(runs).coalesce(1));
-        replace(fs, out, Tables.RANK_CURVES, Summaries.rankCurves(runs, traj).coalesce(1));
+        replace(fs, out, Tables.SUMMARY, Summaries.summary(runs));
+        replace(fs, out, Tables.RANK_CURVES, Summaries.rankCurves(runs, traj));
     }
 
     /** Writes a derived table beside its old version, then swaps them. */
