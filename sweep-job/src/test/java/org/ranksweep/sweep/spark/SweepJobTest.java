@@ -153,6 +153,20 @@ class SweepJobTest {
         }
         assertTrue(Files.exists(out.resolve("manifest.json")));
         assertTrue(Files.exists(out.resolve("grid.yaml")));
+
+        // one task slot or two: the same rows but for timing and placement
+        Path single = tmp.resolve("out-local1");
+        runJob(options(SMOKE, single, "local[1]"));
+        try (Connection c = duck()) {
+            for (String[] t : new String[][] {{"runs", "wall_ms, executor, finished_at"}, {"trajectories", "elapsed_ms"},
+                {"summary", "wall_ms_mean"}, {"rank_curves", "sweep"}}) {
+                String a = "SELECT * EXCLUDE (" + t[1] + ") FROM " + table(out, t[0]);
+                String b = "SELECT * EXCLUDE (" + t[1] + ") FROM " + table(single, t[0]);
+                long onlyA = ((Number) query(c, "SELECT count(*) AS n FROM (" + a + " EXCEPT ALL " + b + ")").get(0).get("n")).longValue();
+                long onlyB = ((Number) query(c, "SELECT count(*) AS n FROM (" + b + " EXCEPT ALL " + a + ")").get(0).get("n")).longValue();
+                assertEquals(0, onlyA + onlyB, t[0] + ": rows differ between local[2] and local[1]");
+            }
+        }
     }
 
     /** summary against a recomputation from the runs rows. */
