@@ -21,7 +21,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory (file:, hdfs:, s3a: URIs or a local path).")
     String out;
 
-    @Option(names = "--master", defaultValue = "local[*]", description = "Spark master; default ${DEFAULT-VALUE} (embedded).")
+    @Option(names = "--master", description = "Spark master; default: the one spark-submit was given, else local[*] "
+            + "(embedded, every core).")
     String master;
 
     @Option(names = "--conf", description = "A Spark setting k=v (repeatable).")
@@ -53,6 +54,11 @@ public final class RunCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "sweep done: %d runs in the grid, %d already recorded, %d trained "
                 + "(%d diverged, %d failed) in %d batch(es), %.1f s; tables under %s%n", r.total, r.alreadyDone,
                 r.trained, r.diverged, r.failed, r.batches, r.wallMs / 1000.0, out);
+        if (r.trained > 0) {
+            System.out.printf(Locale.ROOT, "training phase %.1f s on %d task slot(s); the runs themselves took %.1f s; "
+                    + "overhead %.1f ms per run ((phase x slots - runs) / runs)%n", r.trainPhaseMs / 1000.0, r.slots,
+                    r.runMsSum / 1000.0, r.overheadPerRunMs());
+        }
         return 0;
     }
 }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
         subcommands = {PlanCommand.class, RunCommand.class, GridTrainCommand.class, DatasetCommand.class, BenchCommand.class},
         description = "How noise moves the rank of a deep network's weight product: grids of training runs.")
 public final class SweepMain {
-    private SweepMain() {
+    /** Picocli instantiates the top command; tests do too. */
+    public SweepMain() {
     }
 
     public static void main(String[] args) {

@@ -62,7 +62,8 @@ public final class SweepJob {
     public static final class Options {
         public java.nio.file.Path grid;
         public String out;
-        public String master = "local[*]";
+        /** Spark master; null: the one spark-submit set (spark.master), else local[*]. */
+        public String master;
         public Map<String, String> conf = new LinkedHashMap<>();
         public boolean force;
         public boolean append;
@@ -80,9 +81,46 @@ public final class SweepJob {
         public long failed;
         public int batches;
         public long wallMs;
+        /** Wall time of the training phase (first batch to last commit). */
+        public long trainPhaseMs;
+        /** Sum of the trained runs' own wall times. */
+        public long runMsSum;
+        /** Task slots the job had. */
+        public int slots;
+
+        /** (training phase x slots - runs' own time) / runs trained: what fanning out cost per run, in ms. */
+        public double overheadPerRunMs() {
+            return trained == 0 ? 0 : (trainPhaseMs * (double) slots - runMsSum) / trained;
+        }
     }
 
     private SweepJob() {
+    }
+
+    /** Batches trained ahead of the last commit. */
+    static final int PIPELINE = 2;
+
+    /** Writes one trained batch (cached in {@code records}) to staging, then commits it. */
+    private static void commitBatch(SparkSession spark, FileSystem fs, Path out, JavaRDD<RunRecord> records)
+            throws IOException {
+        String id = String.format(Locale.ROOT, "%013d-%s", System.currentTimeMillis(),
+                UUID.randomUUID().toString().substring(0, 8));
+        Path stage = Commit.staging(out, id);
+        Dataset<Row> traj = spark.createDataFrame(records.flatMap(Tables::trajectoryRows), Tables.TRAJECTORIES_SCHEMA);
+        Dataset<Row> runs = spark.createDataFrame(records.map(Tables::runRow), Tables.RUNS_SCHEMA);
+        // one task writes each table from the cached results: one file per noise type per batch, so
+        // files grow with batches, not with runs
+        long t0 = System.nanoTime();
+        traj.coalesce(1).write().mode(SaveMode.ErrorIfExists).partitionBy(Tables.PARTITION)
+                .parquet(new Path(stage, Tables.TRAJECTORIES).toString());
+        long t1 = System.nanoTime();
+        runs.coalesce(1).write().mode(SaveMode.ErrorIfExists).partitionBy(Tables.PARTITION)
+                .parquet(new Path(stage, Tables.RUNS).toString());
+        long t2 = System.nanoTime();
+        records.unpersist(false);
+        Commit.commit(fs, out, id);
+        LOG.debug("write trajectories {} ms, runs {} ms, commit {} ms", (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
+                (System.nanoTime() - t2) / 1_000_000);
     }
 
     /** Runs the job on its own Spark session (built from the options), stopped at the end. */
@@ -119,7 +157,8 @@ public final class SweepJob {
 
     /** The session the job wants: Kryo with every shipped class registered, Parquet as documented. */
     public static SparkSession session(Options o, String name) {
-        SparkSession.Builder b = SparkSession.builder().appName("rank-sweep " + name).master(o.master)
+        String master = o.master != null ? o.master : System.getProperty("spark.master", "local[*]");
+        SparkSession.Builder b = SparkSession.builder().appName("rank-sweep " + name).master(master)
                 .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .config("spark.kryo.registrationRequired", "true")
                 .config("spark.kryo.registrator", SweepKryoRegistrator.class.getName())
@@ -158,45 +197,75 @@ public final class SweepJob {
             LOG.info("resuming: {} of {} runs already recorded in {}", result.alreadyDone, grid.size(), out);
         }
         int slots = Math.max(1, jsc.defaultParallelism());
+        // about ten commits per sweep (fewer files, less overhead), but never fewer than 8 runs per slot
         int batch = o.batchRuns > 0 ? o.batchRuns
-                : (int) Math.max(4L * slots, Math.min(5000, (todo.length + 19) / 20));
+                : (int) Math.max(8L * slots, Math.min(10_000, (todo.length + 9) / 10));
         LongAccumulator done = jsc.sc().longAccumulator("runs done");
         LongAccumulator diverged = jsc.sc().longAccumulator("runs diverged");
         LongAccumulator failed = jsc.sc().longAccumulator("runs failed");
+        LongAccumulator runMs = jsc.sc().longAccumulator("run ms");
+        LongAccumulator taskMs = jsc.sc().longAccumulator("task ms");
+        result.slots = slots;
+        long phaseStart = System.nanoTime();
         Progress progress = o.progress ? Progress.start(todo.length, done, diverged, failed) : null;
         String sweep = grid.name;
+        // Pipeline: batch k+1 trains while batch k is written and committed on the committer thread, so
+        // the slots never wait for Parquet; at most PIPELINE batches are trained but not yet committed.
+        java.util.concurrent.ExecutorService committer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "rank-sweep-committer");
+            t.setDaemon(true);
+            return t;
+        });
+        List<java.util.concurrent.Future<Integer>> commits = new ArrayList<>();
         try {
             for (int from = 0; from < todo.length; from += batch) {
                 List<Long> ids = new ArrayList<>();
                 for (int i = from; i < Math.min(todo.length, from + batch); i++) {
                     ids.add(todo[i]);
                 }
-                String id = String.format(Locale.ROOT, "%013d-%s", System.currentTimeMillis(),
-                        UUID.randomUUID().toString().substring(0, 8));
-                Path stage = Commit.staging(out, id);
                 // one run per task, costliest first: Spark hands tasks to free slots in order (LPT)
                 JavaRDD<RunRecord> records = jsc.parallelize(ids, ids.size())
-                        .map(idx -> trainOne(src.value(), idx, sweep, threads, done, diverged, failed));
+                        .map(idx -> trainOne(src.value(), idx, sweep, threads, done, diverged, failed, runMs, taskMs));
                 records.persist(StorageLevel.MEMORY_AND_DISK_SER());
-                Dataset<Row> traj = spark.createDataFrame(records.flatMap(Tables::trajectoryRows), Tables.TRAJECTORIES_SCHEMA);
-                Dataset<Row> runs = spark.createDataFrame(records.map(Tables::runRow), Tables.RUNS_SCHEMA);
-                // one file per noise type per batch: files grow with batches, not with runs
-                traj.repartition(col(Tables.PARTITION)).write().mode(SaveMode.ErrorIfExists)
-                        .partitionBy(Tables.PARTITION).parquet(new Path(stage, Tables.TRAJECTORIES).toString());
-                runs.repartition(col(Tables.PARTITION)).write().mode(SaveMode.ErrorIfExists)
-                        .partitionBy(Tables.PARTITION).parquet(new Path(stage, Tables.RUNS).toString());
-                records.unpersist(false);
-                Commit.commit(fs, out, id);
-                LOG.info("batch {}: {} runs committed ({} of {} done)", result.batches + 1, ids.size(),
-                        from + ids.size(), todo.length);
-                result.batches++;
-                result.trained += ids.size();
+                org.apache.spark.api.java.JavaFutureAction<Long> trained = records.countAsync();
+                int k = commits.size();
+                if (k >= PIPELINE) {
+                    commits.get(k - PIPELINE).get();
+                }
+                int doneBefore = from + ids.size();
+                commits.add(committer.submit(() -> {
+                    trained.get();
+                    commitBatch(spark, fs, out, records);
+                    LOG.info("batch {}: {} runs committed ({} of {} done)", k + 1, ids.size(), doneBefore, todo.length);
+                    return ids.size();
+                }));
             }
+            for (java.util.concurrent.Future<Integer> f : commits) {
+                result.trained += f.get();
+                result.batches++;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException) {
+                throw (IOException) cause;
+            }
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            throw new IOException(cause);
         } finally {
+            committer.shutdownNow();
             if (progress != null) {
                 progress.stop();
             }
         }
+        result.trainPhaseMs = (System.nanoTime() - phaseStart) / 1_000_000;
+        result.runMsSum = runMs.value();
+        LOG.info("training phase {} ms; the runs' own time {} ms; their tasks {} ms", result.trainPhaseMs, runMs.value(),
+                taskMs.value());
         result.diverged = diverged.value();
         result.failed = failed.value();
         writeSummaries(spark, fs, out);
@@ -274,7 +343,8 @@ public final class SweepJob {
 
     /** Executor side: one run, never an exception (a failure is a FAILED record). */
     static RunRecord trainOne(GridSource src, long index, String sweep, int threads, LongAccumulator done,
-            LongAccumulator diverged, LongAccumulator failed) {
+            LongAccumulator diverged, LongAccumulator failed, LongAccumulator runMs, LongAccumulator taskMs) {
+        long t0 = System.nanoTime();
         ExecutorThreads.ensure(threads);
         Grid g = src.grid();
         RunConfig c = g.config(index);
@@ -285,6 +355,7 @@ public final class SweepJob {
             r = RunResult.failedBeforeTraining(c.fullRank(), e);
         }
         done.add(1);
+        runMs.add(r.wallMs);
         if (r.status == RunStatus.DIVERGED) {
             diverged.add(1);
         } else if (r.status == RunStatus.FAILED) {
@@ -292,7 +363,9 @@ public final class SweepJob {
         }
         SparkEnv env = SparkEnv.get();
         String executor = env == null ? "local" : env.executorId();
-        return new RunRecord(sweep, index, c, g.dataFingerprint(), r, executor, System.currentTimeMillis(), VERSION);
+        RunRecord rec = new RunRecord(sweep, index, c, g.dataFingerprint(), r, executor, System.currentTimeMillis(), VERSION);
+        taskMs.add((System.nanoTime() - t0) / 1_000_000);
+        return rec;
     }
 
     private static void writeSummaries(SparkSession spark, FileSystem fs, Path out) throws IOException {
@@ -303,8 +376,11 @@ public final class SweepJob {
         Summaries.registerUdfs(spark);
         Dataset<Row> runs = spark.read().parquet(runsPath.toString());
         Dataset<Row> traj = spark.read().parquet(new Path(out, Tables.TRAJECTORIES).toString());
+        long t0 = System.nanoTime();
         replace(fs, out, Tables.SUMMARY, Summaries.summary(runs));
+        long t1 = System.nanoTime();
         replace(fs, out, Tables.RANK_CURVES, Summaries.rankCurves(runs, traj));
+        LOG.info("summary in {} ms, rank_curves in {} ms", (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
     }
 
     /** Writes a derived table beside its old version, then swaps them. */

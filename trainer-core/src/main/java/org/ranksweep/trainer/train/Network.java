@@ -142,7 +142,7 @@ final class Network implements AutoCloseable {
         Workspace ws = workspace(m);
         INDArray in = x;
         for (int i = 1; i <= depth; i++) {
-            Nd4j.gemm(w[i - 1], in, ws.act[i], false, false, 1.0, 0.0);
+            Gemm.mul(w[i - 1], in, ws.act[i], false, false);
             activate(i == depth ? output : hidden, ws.act[i]);
             if (i < depth && dropout.active()) {
                 INDArray out = ws.droppedBuffer(i);
@@ -173,10 +173,10 @@ final class Network implements AutoCloseable {
         multiplyDerivative(output, ws.act[depth], ws.scratch[depth], d);
         for (int i = depth; i >= 1; i--) {
             INDArray prev = i == 1 ? x : (dropout.active() ? ws.dropped[i - 1] : ws.act[i - 1]);
-            Nd4j.gemm(ws.delta[i], prev, g[i - 1], false, true, 1.0, 0.0);
+            Gemm.mul(ws.delta[i], prev, g[i - 1], false, true);
             if (i > 1) {
                 INDArray dp = ws.delta[i - 1];
-                Nd4j.gemm(w[i - 1], ws.delta[i], dp, true, false, 1.0, 0.0);
+                Gemm.mul(w[i - 1], ws.delta[i], dp, true, false);
                 if (dropout.active()) {
                     dp.muli(ws.mask[i - 1]);
                 }

@@ -357,7 +357,7 @@ public final class Trainer {
             List<INDArray> temps = new ArrayList<>();
             for (int i = 1; i < c.depth(); i++) {
                 INDArray next = Nd4j.create(dtype, new long[] {c.widths[i + 1], c.widths[0]}, 'f');
-                Nd4j.gemm(net.w[i], acc, next, false, false, 1.0, 0.0);
+                Gemm.mul(net.w[i], acc, next, false, false);
                 temps.add(next);
                 acc = next;
             }

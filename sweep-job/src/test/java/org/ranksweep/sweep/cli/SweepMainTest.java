@@ -1,0 +1,79 @@
+package org.ranksweep.sweep.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ranksweep.trainer.cli.TrainerCli;
+import picocli.CommandLine;
+
+/** The commands as a user meets them: output, exit codes, nothing written on refusal. */
+class SweepMainTest {
+    @TempDir
+    Path tmp;
+
+    private static String[] run(String... args) {
+        CommandLine cmd = new CommandLine(new SweepMain());
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err));
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = TrainerCli.execute(cmd, args);
+        } finally {
+            System.setOut(saved);
+        }
+        return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8), err.toString()};
+    }
+
+    @Test
+    void planCountsRunsPerAxisAndInAll() {
+        String[] r = run("plan", "../examples/smoke.yaml", "--rate", "10", "--list", "2");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("runs: 24 (the full product is 32"), r[1]);
+        assertTrue(r[1].contains("runs per noise type: none 4; gradient 8; sgd 4; gaussian-dropout 8"), r[1]);
+        assertTrue(r[1].contains("#1 "), r[1]);
+    }
+
+    @Test
+    void aMillionRunsPlanInSeconds() throws Exception {
+        Path g = tmp.resolve("big.yaml");
+        Files.writeString(g, "name: big\ngrid:\n  architecture: [\"20-10-5:linear\", \"20-10-5:tanh\"]\n"
+                + "  noise: [none, gradient, input, output]\n  sigma: [0.001, 0.01, 0.1]\n  seed: {from: 0, count: 100000}\n");
+        long t0 = System.nanoTime();
+        String[] r = run("plan", g.toString(), "--rate", "10");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("runs: 2,000,000"), r[1]);
+        assertTrue(seconds < 30, "plan took " + seconds + " s");
+    }
+
+    @Test
+    void aBadGridIsRefusedWithExitTwoAndNothingWritten() throws Exception {
+        Path g = tmp.resolve("bad.yaml");
+        Files.writeString(g, "name: bad\ngrid: {architecture: [\"10-6-4\"], noise: [gradient], sigma: [0.1, -0.1]}\n");
+        Path out = tmp.resolve("out");
+        String[] r = run("run", g.toString(), "--out", out.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("grid.sigma[1]: must be >= 0, was -0.1"), r[2]);
+        assertFalse(Files.exists(out), "nothing written");
+        String[] p = run("plan", g.toString());
+        assertEquals("2", p[0]);
+        String[] t = run("train", "--grid", g.toString(), "--index", "0");
+        assertEquals("2", t[0]);
+        String[] missing = run("run", tmp.resolve("nope.yaml").toString(), "--out", out.toString());
+        assertEquals("2", missing[0]);
+        assertTrue(missing[2].contains("grid file: not found"), missing[2]);
+    }
+}

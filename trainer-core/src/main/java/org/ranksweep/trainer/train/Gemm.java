@@ -1,0 +1,66 @@
+package org.ranksweep.trainer.train;
+
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasColMajor;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * C = op(A) op(B) straight through the OpenBLAS that ND4J ships ({@code cblas_dgemm}/{@code cblas_sgemm}
+ * on the arrays' own buffers). {@code Nd4j.gemm} goes through a custom op that allocates native
+ * argument arrays on every call, and javacpp registers each of them under one global lock, so several
+ * runs training at once in one JVM (Spark tasks) queue there; this path allocates nothing.
+ *
+ * <p>All three arrays must be f-ordered, contiguous, unoffset and of one type (true of every buffer the
+ * trainer allocates); the shapes are checked.
+ */
+final class Gemm {
+    private Gemm() {
+    }
+
+    /** f-ordered, contiguous, starting at its buffer's start, double or float. */
+    private static boolean plain(INDArray x) {
+        return x.ordering() == 'f' && x.offset() == 0 && !x.isView() && x.rank() == 2
+                && (x.dataType() == DataType.DOUBLE || x.dataType() == DataType.FLOAT);
+    }
+
+    static void mul(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
+        if (!plain(a) || !plain(b) || !plain(c) || a.dataType() != c.dataType() || b.dataType() != c.dataType()) {
+            org.nd4j.linalg.factory.Nd4j.gemm(a, b, c, transA, transB, 1.0, 0.0);
+            return;
+        }
+        int m = (int) c.rows();
+        int n = (int) c.columns();
+        int k = (int) (transA ? a.rows() : a.columns());
+        long bk = transB ? b.columns() : b.rows();
+        long am = transA ? a.columns() : a.rows();
+        long bn = transB ? b.rows() : b.columns();
+        if (am != m || bn != n || bk != k) {
+            throw new IllegalArgumentException("gemm shapes: A " + java.util.Arrays.toString(a.shape()) + (transA ? "^T" : "")
+                    + " B " + java.util.Arrays.toString(b.shape()) + (transB ? "^T" : "") + " C "
+                    + java.util.Arrays.toString(c.shape()));
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int lda = Math.max(1, (int) a.rows());
+        int ldb = Math.max(1, (int) b.rows());
+        int ldc = Math.max(1, m);
+        int ta = transA ? CblasTrans : CblasNoTrans;
+        int tb = transB ? CblasTrans : CblasNoTrans;
+        if (c.dataType() == DataType.DOUBLE) {
+            openblas_nolapack.cblas_dgemm(CblasColMajor, ta, tb, m, n, k, 1.0,
+                    (DoublePointer) a.data().addressPointer(), lda, (DoublePointer) b.data().addressPointer(), ldb,
+                    0.0, (DoublePointer) c.data().addressPointer(), ldc);
+        } else {
+            openblas_nolapack.cblas_sgemm(CblasColMajor, ta, tb, m, n, k, 1.0f,
+                    (FloatPointer) a.data().addressPointer(), lda, (FloatPointer) b.data().addressPointer(), ldb,
+                    0.0f, (FloatPointer) c.data().addressPointer(), ldc);
+        }
+    }
+}
