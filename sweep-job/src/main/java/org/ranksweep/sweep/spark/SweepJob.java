@@ -141,8 +141,9 @@ public final class SweepJob {
         java.nio.file.Path base = o.grid.toAbsolutePath().getParent();
         GridSource source = new GridSource(yaml, base == null ? null : base.toString());
 
-        Path out = new Path(o.out);
-        FileSystem fs = out.getFileSystem(new Configuration());
+        Path outArg = new Path(o.out);
+        FileSystem fs = outArg.getFileSystem(new Configuration());
+        Path out = fs.makeQualified(outArg); // relative paths resolve once, here, for Spark and for us alike
         checkOutput(fs, out, grid.name, gridHash, o);
 
         SparkSession spark = given != null ? given : session(o, grid.name);

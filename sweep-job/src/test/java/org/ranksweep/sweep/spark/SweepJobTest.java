@@ -244,8 +244,10 @@ class SweepJobTest {
         Files.writeString(grid, "name: faults\ndata: {kind: file, x: x.csv, y: y.csv}\n"
                 + "train: {epochs: 20, checkpointEvery: 5, batchSize: 50}\n"
                 + "grid:\n  architecture: [\"4-3-2:linear\"]\n  noise: [none, sgd]\n  learningRate: [0.01, 50.0]\n");
-        Path out = tmp.resolve("faults-out");
-        SweepJob.Outcome o = runJob(options(grid, out, "local[2]"));
+        // a relative --out, as users type it (resolved against the working directory once, for Spark and us)
+        Path rel = Path.of("target", "faults-out-" + java.util.UUID.randomUUID());
+        SweepJob.Outcome o = runJob(options(grid, rel, "local[2]"));
+        Path out = rel.toAbsolutePath();
         assertEquals(4, o.trained);
         try (Connection c = duck()) {
             Map<String, Map<String, Object>> byKey = new HashMap<>();
