@@ -31,7 +31,7 @@ public final class ConfigId {
                 DataSpec d = c.data;
                 text = d.kind == DataSpec.Kind.SYNTHETIC
                         ? "synthetic:" + d.inputs + ":" + d.outputs + ":" + d.samples + ":" + d.seed + ":" + d.teacherNoise
-                        : "file:" + dataFingerprint;
+                        : (d.kind == DataSpec.Kind.FILE ? "file:" : "provided:") + dataFingerprint;
             } else if (v instanceof int[]) {
                 text = Arrays.toString((int[]) v);
             } else if (v instanceof String[]) {

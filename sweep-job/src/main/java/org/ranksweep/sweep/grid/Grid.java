@@ -38,6 +38,8 @@ public final class Grid implements Serializable {
     final String primary;
     /** A digest of the data files' bytes (file data), part of every config id; null for synthetic data. */
     final String dataFingerprint;
+    /** Parquet data (data.kind: parquet), else null. */
+    public final ParquetSource parquet;
     private final Block[] blocks;
     private final long size;
 
@@ -65,7 +67,7 @@ public final class Grid implements Serializable {
 
     Grid(String name, Map<Setting, Object> fixed, Map<Setting, String> fixedPaths, List<Axis> axes,
             DataSpec.Kind dataKind, int dataInputs, int dataOutputs, String xPath, String yPath, String[] tolerances,
-            String primary, String dataFingerprint) {
+            String primary, String dataFingerprint, ParquetSource parquet) {
         this.name = name;
         this.fixed = new EnumMap<>(fixed);
         this.fixedPaths = new EnumMap<>(fixedPaths);
@@ -78,6 +80,7 @@ public final class Grid implements Serializable {
         this.tolerances = tolerances;
         this.primary = primary;
         this.dataFingerprint = dataFingerprint;
+        this.parquet = parquet;
         Axis noise = axis(Setting.NOISE);
         Axis init = axis(Setting.INIT);
         int noises = noise == null ? 1 : (int) noise.size();
@@ -235,10 +238,23 @@ public final class Grid implements Serializable {
             b.data(DataSpec.synthetic(dataInputs, dataOutputs, (Integer) v.getOrDefault(Setting.SAMPLES, 100),
                     (Long) v.getOrDefault(Setting.DATA_SEED, 0L),
                     (Double) v.getOrDefault(Setting.TEACHER_NOISE, DataSpec.DEFAULT_TEACHER_NOISE)));
-        } else {
+        } else if (dataKind == DataSpec.Kind.FILE) {
             b.data(DataSpec.files(xPath, yPath));
+        } else {
+            b.data(DataSpec.provided("parquet:" + parquet.path, parquet.samples));
         }
-        return b.build();
+        RunConfig c = b.build();
+        if (parquet != null) {
+            if (parquet.inputs > 0 && parquet.inputs != c.widths[0]) {
+                throw new ConfigException("data.x", "has " + parquet.inputs + " columns but the architecture's input width is "
+                        + c.widths[0], String.join(", ", parquet.x));
+            }
+            if (parquet.outputs > 0 && parquet.outputs != c.widths[c.depth()]) {
+                throw new ConfigException("data.y", "has " + parquet.outputs + " columns but the architecture's output width is "
+                        + c.widths[c.depth()], String.join(", ", parquet.y));
+            }
+        }
+        return c;
     }
 
     /** A run-level refusal re-addressed to where the offending value sits in the grid file. */

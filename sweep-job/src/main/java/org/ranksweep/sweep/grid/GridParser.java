@@ -39,7 +39,8 @@ import org.ranksweep.trainer.linalg.Tolerance;
  */
 public final class GridParser {
     private static final Set<String> TOP = Set.of("name", "data", "train", "init", "rank", "grid");
-    private static final Set<String> DATA = Set.of("kind", "inputs", "outputs", "samples", "seed", "teacherNoise", "x", "y");
+    private static final Set<String> DATA = Set.of("kind", "inputs", "outputs", "samples", "seed", "teacherNoise", "x", "y",
+            "path");
     private static final Set<String> TRAIN = Set.of("epochs", "learningRate", "loss", "checkpointEvery", "precision",
             "divergenceFactor", "batchSize", "jinGradThreshold", "jinInterval");
     private static final Set<String> INIT = Set.of("scheme", "rank", "scale");
@@ -105,15 +106,43 @@ public final class GridParser {
             kind = DataSpec.Kind.SYNTHETIC;
         } else if (kindText.equals("file")) {
             kind = DataSpec.Kind.FILE;
+        } else if (kindText.equals("parquet")) {
+            kind = DataSpec.Kind.PROVIDED;
         } else {
-            throw new GridException("data.kind", "must be synthetic or file", kindText);
+            throw new GridException("data.kind", "must be synthetic, file or parquet", kindText);
         }
         int inputs = optionalInt(data, "inputs");
         int outputs = optionalInt(data, "outputs");
         String x = null;
         String y = null;
         String fingerprint = null;
-        if (kind == DataSpec.Kind.FILE) {
+        ParquetSource parquet = null;
+        if (kind != DataSpec.Kind.SYNTHETIC) {
+            for (String k : new String[] {"samples", "seed", "teacherNoise"}) {
+                if (data.has(k)) {
+                    throw new GridException("data." + k, "applies to synthetic data only", data.get(k).asText());
+                }
+            }
+        }
+        if (kind == DataSpec.Kind.PROVIDED) {
+            if (!data.has("path")) {
+                throw new GridException("data.path", "is required for data.kind: parquet", null);
+            }
+            String raw = data.get("path").asText();
+            Path p = Path.of(raw);
+            if (!p.isAbsolute() && baseDir != null) {
+                p = baseDir.resolve(p);
+            }
+            if (!Files.exists(p)) {
+                throw new GridException("data.path", "file not found", raw);
+            }
+            parquet = ParquetSource.check(p, columnList(data, "x"), columnList(data, "y"));
+            try {
+                fingerprint = digest(ParquetSource.files(p).toArray(new Path[0]));
+            } catch (IOException e) {
+                throw new GridException("data.path", "could not be read (" + e.getMessage() + ")", raw);
+            }
+        } else if (kind == DataSpec.Kind.FILE) {
             for (String k : new String[] {"samples", "seed", "teacherNoise"}) {
                 if (data.has(k)) {
                     throw new GridException("data." + k, "applies to synthetic data only", data.get(k).asText());
@@ -123,9 +152,9 @@ public final class GridParser {
             y = dataFile(data, "y", baseDir);
             fingerprint = digest(Path.of(x), Path.of(y));
         } else {
-            for (String k : new String[] {"x", "y"}) {
+            for (String k : new String[] {"x", "y", "path"}) {
                 if (data != null && data.has(k)) {
-                    throw new GridException("data." + k, "applies to data.kind: file only", data.get(k).asText());
+                    throw new GridException("data." + k, "applies to data.kind: file or parquet only", data.get(k).asText());
                 }
             }
         }
@@ -171,7 +200,8 @@ public final class GridParser {
         if (!hasArchitecture) {
             throw new GridException("grid.architecture", "is required, e.g. [\"1000-500-250:linear\"]", null);
         }
-        Grid g = new Grid(name, fixed, fixedPaths, axes, kind, inputs, outputs, x, y, tolerances, primary, fingerprint);
+        Grid g = new Grid(name, fixed, fixedPaths, axes, kind, inputs, outputs, x, y, tolerances, primary, fingerprint,
+                parquet);
         g.validateCombinations();
         return g;
     }
@@ -209,6 +239,28 @@ public final class GridParser {
             paths.add(path);
         }
         return new Axis(s, path, values, paths);
+    }
+
+    /** A Parquet column name or a list of them. */
+    private static String[] columnList(JsonNode data, String key) {
+        JsonNode v = data.get(key);
+        if (v == null) {
+            throw new GridException("data." + key, "is required for data.kind: parquet (a column or a list of columns)", null);
+        }
+        if (v.isTextual()) {
+            return new String[] {v.asText()};
+        }
+        if (v.isArray() && !v.isEmpty()) {
+            String[] out = new String[v.size()];
+            for (int i = 0; i < out.length; i++) {
+                if (!v.get(i).isTextual()) {
+                    throw new GridException("data." + key + "[" + i + "]", "must be a column name", v.get(i).toString());
+                }
+                out[i] = v.get(i).asText();
+            }
+            return out;
+        }
+        throw new GridException("data." + key, "must be a column name or a non-empty list of them", v.toString());
     }
 
     private static JsonNode require(JsonNode node, String path, String key) {

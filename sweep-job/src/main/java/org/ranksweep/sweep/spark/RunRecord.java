@@ -106,7 +106,7 @@ public final class RunRecord implements Serializable {
         this.primaryTolerance = c.primaryTolerance;
         this.divergenceFactor = c.divergenceFactor;
         DataSpec d = c.data;
-        this.dataKind = d.kind == DataSpec.Kind.SYNTHETIC ? "synthetic" : "file";
+        this.dataKind = d.kind == DataSpec.Kind.SYNTHETIC ? "synthetic" : d.kind == DataSpec.Kind.FILE ? "file" : "parquet";
         this.dataSeed = d.seed;
         DataReport report = r.data;
         this.samples = report != null ? report.samples : d.samples;

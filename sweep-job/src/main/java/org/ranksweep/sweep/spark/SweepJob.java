@@ -191,6 +191,14 @@ public final class SweepJob {
         Commit.recover(fs, out);
 
         Broadcast<GridSource> src = jsc.broadcast(source);
+        Broadcast<org.ranksweep.trainer.data.Dataset> data = null;
+        if (grid.parquet != null) {
+            org.ranksweep.trainer.data.Dataset ds = ParquetData.readFor(spark, grid);
+            data = jsc.broadcast(ds); // read once, shipped once per executor
+            LOG.info("data: {} samples x {} inputs, {} outputs from {}", ds.samples, ds.inputs, ds.outputs,
+                    grid.parquet.path);
+        }
+        Broadcast<org.ranksweep.trainer.data.Dataset> dataB = data;
         long[] todo = pending(spark, fs, out, grid, src);
         LOG.info("{} runs to train", todo.length);
         result.alreadyDone = grid.size() - todo.length;
@@ -226,7 +234,8 @@ public final class SweepJob {
                 }
                 // one run per task, costliest first: Spark hands tasks to free slots in order (LPT)
                 JavaRDD<RunRecord> records = jsc.parallelize(ids, ids.size())
-                        .map(idx -> trainOne(src.value(), idx, sweep, threads, done, diverged, failed, runMs, taskMs));
+                        .map(idx -> trainOne(src.value(), dataB == null ? null : dataB.value(), idx, sweep, threads, done,
+                                diverged, failed, runMs, taskMs));
                 records.persist(StorageLevel.MEMORY_AND_DISK_SER());
                 org.apache.spark.api.java.JavaFutureAction<Long> trained = records.countAsync();
                 int k = commits.size();
@@ -343,7 +352,8 @@ public final class SweepJob {
     }
 
     /** Executor side: one run, never an exception (a failure is a FAILED record). */
-    static RunRecord trainOne(GridSource src, long index, String sweep, int threads, LongAccumulator done,
+    static RunRecord trainOne(GridSource src, org.ranksweep.trainer.data.Dataset data, long index, String sweep,
+            int threads, LongAccumulator done,
             LongAccumulator diverged, LongAccumulator failed, LongAccumulator runMs, LongAccumulator taskMs) {
         long t0 = System.nanoTime();
         ExecutorThreads.ensure(threads);
@@ -351,7 +361,7 @@ public final class SweepJob {
         RunConfig c = g.config(index);
         RunResult r;
         try {
-            r = Trainer.run(c);
+            r = data == null ? Trainer.run(c) : Trainer.run(c, data);
         } catch (RuntimeException e) {
             r = RunResult.failedBeforeTraining(c.fullRank(), e);
         }

@@ -13,6 +13,7 @@ public final class SweepKryoRegistrator implements KryoRegistrator {
     public void registerClasses(Kryo kryo) {
         kryo.register(RunRecord.class);
         kryo.register(GridSource.class);
+        kryo.register(org.ranksweep.trainer.data.Dataset.class);
         kryo.register(int[].class);
         kryo.register(int[][].class);
         kryo.register(int[][][].class);

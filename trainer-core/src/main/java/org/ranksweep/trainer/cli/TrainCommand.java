@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.ranksweep.trainer.config.RunConfig;
 import org.ranksweep.trainer.data.DataLoader;
+import org.ranksweep.trainer.data.Dataset;
 import org.ranksweep.trainer.linalg.ComputeThreads;
 import org.ranksweep.trainer.linalg.NativeLinalg;
 import org.ranksweep.trainer.train.RunResult;
@@ -37,11 +38,16 @@ public class TrainCommand implements Callable<Integer> {
         return options.toConfig();
     }
 
+    /** The data of {@code config}: loaded or generated here; a subclass may supply them otherwise. */
+    protected Dataset dataset(RunConfig config) {
+        return DataLoader.load(config.data);
+    }
+
     @Override
     public Integer call() throws Exception {
         RunConfig config = config();
         ComputeThreads.forSingleRun(threads, overlapSpectra);
-        RunResult result = Trainer.run(config, DataLoader.load(config.data), overlapSpectra);
+        RunResult result = Trainer.run(config, dataset(config), overlapSpectra);
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("config", config.toMap());

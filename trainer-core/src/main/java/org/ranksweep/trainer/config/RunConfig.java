@@ -197,7 +197,8 @@ public final class RunConfig implements Serializable {
 
     /** Mutable settings with the documented defaults; {@link #build()} validates. */
     public static final class Builder {
-        private int[] widths = {20, 10, 5};
+        /** The widths as set so far (read-only use). */
+        public int[] widths = {20, 10, 5};
         private int depth;
         private Activation hiddenActivation = Activation.LINEAR;
         private Activation outputActivation = Activation.LINEAR;
@@ -449,9 +450,12 @@ public final class RunConfig implements Serializable {
                     require(batchSize <= data.samples, "batchSize", "must be <= data.samples " + data.samples,
                             batchSize);
                 }
-            } else {
+            } else if (data.kind == DataSpec.Kind.FILE) {
                 requireFile("data.x", data.xPath);
                 requireFile("data.y", data.yPath);
+            } else if (noise == NoiseType.SGD && data.samples > 0) {
+                require(batchSize <= data.samples, "batchSize", "must be <= the data's " + data.samples + " samples",
+                        batchSize);
             }
         }
 

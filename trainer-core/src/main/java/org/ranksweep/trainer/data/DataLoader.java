@@ -44,6 +44,10 @@ public final class DataLoader {
                 return hit;
             }
         }
+        if (spec.kind == DataSpec.Kind.PROVIDED) {
+            throw new ConfigException("data", "is provided by the caller (" + spec.xPath + "); pass the dataset to the trainer",
+                    spec.toString());
+        }
         Dataset ds = spec.kind == DataSpec.Kind.SYNTHETIC ? SyntheticData.generate(spec) : readFiles(spec);
         synchronized (CACHE) {
             CACHE.put(spec, ds);

@@ -14,7 +14,8 @@ import java.util.Objects;
 public final class DataSpec implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public enum Kind { SYNTHETIC, FILE }
+    /** PROVIDED: the caller hands the data to {@code Trainer.run(config, dataset)} (e.g. read by Spark). */
+    public enum Kind { SYNTHETIC, FILE, PROVIDED }
 
     public final Kind kind;
     public final int inputs;
@@ -48,6 +49,14 @@ public final class DataSpec implements Serializable {
         return new DataSpec(Kind.FILE, 0, 0, 0, 0, 0, xPath, yPath);
     }
 
+    /**
+     * Data the caller provides; {@code source} names where they came from (kept in {@link #xPath}),
+     * {@code samples} is their number of rows.
+     */
+    public static DataSpec provided(String source, int samples) {
+        return new DataSpec(Kind.PROVIDED, 0, 0, samples, 0, 0, source, null);
+    }
+
     /** This spec with the synthetic shapes filled from the architecture where they were left 0. */
     public DataSpec withShapeDefaults(int inputWidth, int outputWidth) {
         if (kind != Kind.SYNTHETIC || (inputs != 0 && outputs != 0)) {
@@ -75,9 +84,14 @@ public final class DataSpec implements Serializable {
 
     @Override
     public String toString() {
-        return kind == Kind.SYNTHETIC
-                ? "synthetic(inputs=" + inputs + ", outputs=" + outputs + ", samples=" + samples + ", seed=" + seed
-                        + ", teacherNoise=" + teacherNoise + ")"
-                : "file(x=" + xPath + ", y=" + yPath + ")";
+        switch (kind) {
+            case SYNTHETIC:
+                return "synthetic(inputs=" + inputs + ", outputs=" + outputs + ", samples=" + samples + ", seed=" + seed
+                        + ", teacherNoise=" + teacherNoise + ")";
+            case FILE:
+                return "file(x=" + xPath + ", y=" + yPath + ")";
+            default:
+                return "provided(" + xPath + ", samples=" + samples + ")";
+        }
     }
 }
