@@ -70,6 +70,8 @@ public final class SweepJob {
         /** Runs per commit batch; 0 picks one from the grid size and the cluster's slots. */
         public int batchRuns;
         public boolean progress = true;
+        /** Grids up to this many runs are expanded on the driver, larger ones by a Spark job. */
+        public long driverExpansionLimit = 100_000;
     }
 
     /** What a job did. */
@@ -199,7 +201,7 @@ public final class SweepJob {
                     grid.parquet.path);
         }
         Broadcast<org.ranksweep.trainer.data.Dataset> dataB = data;
-        long[] todo = pending(spark, fs, out, grid, src);
+        long[] todo = pending(spark, fs, out, grid, src, o.driverExpansionLimit);
         LOG.info("{} runs to train", todo.length);
         result.alreadyDone = grid.size() - todo.length;
         if (result.alreadyDone > 0) {
@@ -285,14 +287,11 @@ public final class SweepJob {
         return result;
     }
 
-    /** Grids up to this size are expanded on the driver; larger ones by a Spark job. */
-    static final long DRIVER_EXPANSION_LIMIT = 100_000;
-
     /** Indices of the runs not yet in {@code runs}, costliest first. */
-    private static long[] pending(SparkSession spark, FileSystem fs, Path out, Grid grid, Broadcast<GridSource> src)
-            throws IOException {
+    private static long[] pending(SparkSession spark, FileSystem fs, Path out, Grid grid, Broadcast<GridSource> src,
+            long driverLimit) throws IOException {
         Path runsPath = new Path(out, Tables.RUNS);
-        if (grid.size() <= DRIVER_EXPANSION_LIMIT) {
+        if (grid.size() <= driverLimit) {
             java.util.Set<String> recorded = new java.util.HashSet<>();
             if (fs.exists(runsPath)) {
                 for (Row r : spark.read().parquet(runsPath.toString()).select("config_id").collectAsList()) {
