@@ -44,16 +44,25 @@ public final class ConfigId {
         return s.toString();
     }
 
-    static String sha256(String text) {
+    /** SHA-256 of the UTF-8 bytes of {@code text}, in lower-case hex. */
+    public static String sha256(String text) {
+        MessageDigest md = sha256();
+        return hex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static MessageDigest sha256() {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            StringBuilder s = new StringBuilder();
-            for (byte b : d) {
-                s.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-            }
-            return s.toString();
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("every Java platform has SHA-256", e);
         }
+    }
+
+    static String hex(byte[] bytes) {
+        StringBuilder s = new StringBuilder(bytes.length * 2);
+        for (byte b : bytes) {
+            s.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+        }
+        return s.toString();
     }
 }

@@ -210,34 +210,43 @@ public final class Grid implements Serializable {
         return lo;
     }
 
+    /** A run's settings on top of the trainer's defaults (only what the grid sets is set). */
     private RunConfig apply(Map<Setting, Object> v) {
         RunConfig.Builder b = RunConfig.builder();
-        b.architecture((String) v.get(Setting.ARCHITECTURE));
-        if (v.containsKey(Setting.DEPTH)) {
-            b.depth((Integer) v.get(Setting.DEPTH));
+        DataSpec defaults = RunConfig.builder().build().data;
+        int samples = defaults.samples;
+        long dataSeed = defaults.seed;
+        double teacherNoise = defaults.teacherNoise;
+        for (Map.Entry<Setting, Object> e : v.entrySet()) {
+            Object x = e.getValue();
+            switch (e.getKey()) {
+                case ARCHITECTURE: b.architecture((String) x); break;
+                case DEPTH: b.depth((Integer) x); break;
+                case NOISE: b.noise(NoiseType.parse("noise", (String) x)); break;
+                case SIGMA: b.sigma((Double) x); break;
+                case SEED: b.seed((Long) x); break;
+                case LEARNING_RATE: b.learningRate((Double) x); break;
+                case EPOCHS: b.epochs((Integer) x); break;
+                case LOSS: b.loss(org.ranksweep.trainer.config.LossKind.parse("loss", (String) x)); break;
+                case CHECKPOINT_EVERY: b.checkpointEvery((Integer) x); break;
+                case PRECISION: b.precision(org.ranksweep.trainer.config.Precision.parse("precision", (String) x)); break;
+                case DIVERGENCE_FACTOR: b.divergenceFactor((Double) x); break;
+                case BATCH_SIZE: b.batchSize((Integer) x); break;
+                case JIN_GRAD_THRESHOLD: b.jinGradThreshold((Double) x); break;
+                case JIN_INTERVAL: b.jinInterval((Integer) x); break;
+                case INIT: b.init(InitScheme.parse("init", (String) x)); break;
+                case INIT_RANK: b.initRank((Integer) x); break;
+                case INIT_SCALE: b.initScale((Double) x); break;
+                case DATA_SEED: dataSeed = (Long) x; break;
+                case SAMPLES: samples = (Integer) x; break;
+                case TEACHER_NOISE: teacherNoise = (Double) x; break;
+                default: throw new IllegalStateException("unhandled setting " + e.getKey());
+            }
         }
-        b.noise(NoiseType.parse("noise", (String) v.getOrDefault(Setting.NOISE, "none")));
-        b.sigma((Double) v.getOrDefault(Setting.SIGMA, 0.0));
-        b.seed((Long) v.getOrDefault(Setting.SEED, 0L));
-        b.learningRate((Double) v.getOrDefault(Setting.LEARNING_RATE, 0.01));
-        b.epochs((Integer) v.getOrDefault(Setting.EPOCHS, 10));
-        b.loss(org.ranksweep.trainer.config.LossKind.parse("loss", (String) v.getOrDefault(Setting.LOSS, "sum")));
-        b.checkpointEvery((Integer) v.getOrDefault(Setting.CHECKPOINT_EVERY, 1));
-        b.precision(org.ranksweep.trainer.config.Precision.parse("precision",
-                (String) v.getOrDefault(Setting.PRECISION, "float64")));
-        b.divergenceFactor((Double) v.getOrDefault(Setting.DIVERGENCE_FACTOR, 1e6));
-        b.batchSize((Integer) v.getOrDefault(Setting.BATCH_SIZE, 32));
-        b.jinGradThreshold((Double) v.getOrDefault(Setting.JIN_GRAD_THRESHOLD, 1e-3));
-        b.jinInterval((Integer) v.getOrDefault(Setting.JIN_INTERVAL, 10));
-        b.init(InitScheme.parse("init", (String) v.getOrDefault(Setting.INIT, "gaussian")));
-        b.initRank((Integer) v.getOrDefault(Setting.INIT_RANK, 1));
-        b.initScale((Double) v.getOrDefault(Setting.INIT_SCALE, 0.1));
         b.tolerances(tolerances);
         b.primaryTolerance(primary);
         if (dataKind == DataSpec.Kind.SYNTHETIC) {
-            b.data(DataSpec.synthetic(dataInputs, dataOutputs, (Integer) v.getOrDefault(Setting.SAMPLES, 100),
-                    (Long) v.getOrDefault(Setting.DATA_SEED, 0L),
-                    (Double) v.getOrDefault(Setting.TEACHER_NOISE, DataSpec.DEFAULT_TEACHER_NOISE)));
+            b.data(DataSpec.synthetic(dataInputs, dataOutputs, samples, dataSeed, teacherNoise));
         } else if (dataKind == DataSpec.Kind.FILE) {
             b.data(DataSpec.files(xPath, yPath));
         } else {

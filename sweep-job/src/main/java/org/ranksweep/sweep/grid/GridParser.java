@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -341,17 +340,13 @@ public final class GridParser {
     /** SHA-256 of the data files' bytes: config ids follow the data, not where they are kept. */
     private static String digest(Path... files) {
         try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            MessageDigest md = ConfigId.sha256();
             for (Path f : files) {
                 md.update(Files.readAllBytes(f));
                 md.update((byte) 0);
             }
-            StringBuilder s = new StringBuilder();
-            for (byte b : md.digest()) {
-                s.append(String.format("%02x", b));
-            }
-            return s.toString();
-        } catch (IOException | NoSuchAlgorithmException e) {
+            return ConfigId.hex(md.digest());
+        } catch (IOException e) {
             throw new GridException("data", "could not be read (" + e.getMessage() + ")", "");
         }
     }

@@ -139,7 +139,7 @@ public final class SweepJob {
         long t0 = System.nanoTime();
         Grid grid = GridParser.parse(o.grid);
         String yaml = Files.readString(o.grid, StandardCharsets.UTF_8);
-        String gridHash = ConfigIdHash.of(yaml);
+        String gridHash = ConfigId.sha256(yaml);
         java.nio.file.Path base = o.grid.toAbsolutePath().getParent();
         GridSource source = new GridSource(yaml, base == null ? null : base.toString());
 
@@ -470,25 +470,6 @@ public final class SweepJob {
         fs.delete(p, false);
         if (!fs.rename(tmp, p)) {
             throw new IOException("could not write " + p);
-        }
-    }
-
-    /** Hash of a grid file's text. */
-    static final class ConfigIdHash {
-        private ConfigIdHash() {
-        }
-
-        static String of(String text) {
-            try {
-                byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-                StringBuilder s = new StringBuilder();
-                for (byte b : d) {
-                    s.append(String.format("%02x", b));
-                }
-                return s.toString();
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
         }
     }
 
