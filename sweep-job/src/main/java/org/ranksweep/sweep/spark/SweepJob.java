@@ -276,7 +276,7 @@ public final class SweepJob {
         }
         result.trainPhaseMs = (System.nanoTime() - phaseStart) / 1_000_000;
         result.runMsSum = runMs.value();
-        LOG.info("training phase {} ms; the runs' own time {} ms; their tasks {} ms", result.trainPhaseMs, runMs.value(),
+        LOG.info("training phase {} ms; {} runs trained (counting retries); the runs' own time {} ms; their tasks {} ms", result.trainPhaseMs, done.value(), runMs.value(),
                 taskMs.value());
         result.diverged = diverged.value();
         result.failed = failed.value();

@@ -11,16 +11,63 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * C = op(A) op(B) straight through the OpenBLAS that ND4J ships ({@code cblas_dgemm}/{@code cblas_sgemm}
+ * GEMM, AXPY and dot products straight through the OpenBLAS that ND4J ships ({@code cblas_dgemm}/{@code cblas_sgemm}
  * on the arrays' own buffers). {@code Nd4j.gemm} goes through a custom op that allocates native
  * argument arrays on every call, and javacpp registers each of them under one global lock, so several
  * runs training at once in one JVM (Spark tasks) queue there; this path allocates nothing.
  *
- * <p>All three arrays must be f-ordered, contiguous, unoffset and of one type (true of every buffer the
+ * <p>C = op(A) op(B): all three arrays must be f-ordered, contiguous, unoffset and of one type (true of every buffer the
  * trainer allocates); the shapes are checked.
  */
 final class Gemm {
     private Gemm() {
+    }
+
+    /** y += alpha x (same shape, plain arrays); no allocation. */
+    static void axpy(double alpha, INDArray x, INDArray y) {
+        if (!plain(x) || !plain(y) || x.dataType() != y.dataType() || x.length() != y.length()) {
+            y.addi(x.mul(alpha));
+            return;
+        }
+        int n = (int) x.length();
+        if (y.dataType() == DataType.DOUBLE) {
+            openblas_nolapack.cblas_daxpy(n, alpha, (DoublePointer) x.data().addressPointer(), 1,
+                    (DoublePointer) y.data().addressPointer(), 1);
+        } else {
+            openblas_nolapack.cblas_saxpy(n, (float) alpha, (FloatPointer) x.data().addressPointer(), 1,
+                    (FloatPointer) y.data().addressPointer(), 1);
+        }
+    }
+
+    /** y = x (same shape, plain arrays); no allocation. Returns y. */
+    static INDArray copy(INDArray x, INDArray y) {
+        if (!plain(x) || !plain(y) || x.dataType() != y.dataType() || x.length() != y.length()) {
+            return y.assign(x);
+        }
+        int n = (int) x.length();
+        if (y.dataType() == DataType.DOUBLE) {
+            openblas_nolapack.cblas_dcopy(n, (DoublePointer) x.data().addressPointer(), 1,
+                    (DoublePointer) y.data().addressPointer(), 1);
+        } else {
+            openblas_nolapack.cblas_scopy(n, (FloatPointer) x.data().addressPointer(), 1,
+                    (FloatPointer) y.data().addressPointer(), 1);
+        }
+        return y;
+    }
+
+    /** Sum of squares of a plain array, through BLAS dot (no allocation), accumulated in double. */
+    static double sumSquares(INDArray x) {
+        if (!plain(x)) {
+            double n = x.norm2Number().doubleValue();
+            return n * n;
+        }
+        int n = (int) x.length();
+        if (x.dataType() == DataType.DOUBLE) {
+            DoublePointer p = (DoublePointer) x.data().addressPointer();
+            return openblas_nolapack.cblas_ddot(n, p, 1, p, 1);
+        }
+        FloatPointer p = (FloatPointer) x.data().addressPointer();
+        return openblas_nolapack.cblas_dsdot(n, p, 1, p, 1);
     }
 
     /** f-ordered, contiguous, starting at its buffer's start, double or float. */

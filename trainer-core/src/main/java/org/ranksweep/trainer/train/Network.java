@@ -159,14 +159,14 @@ final class Network implements AutoCloseable {
                 in = ws.act[i];
             }
         }
-        INDArray r = ws.residual.assign(ws.act[depth]).subi(y);
-        double norm = r.norm2Number().doubleValue();
+        INDArray r = Gemm.copy(ws.act[depth], ws.residual);
+        Gemm.axpy(-1.0, y, r);
         double scale = lossKind == LossKind.MEAN ? 1.0 / m : 1.0;
-        double loss = 0.5 * norm * norm * scale;
+        double loss = 0.5 * Gemm.sumSquares(r) * scale;
         if (!gradients) {
             return loss;
         }
-        INDArray d = ws.delta[depth].assign(r);
+        INDArray d = Gemm.copy(r, ws.delta[depth]);
         if (scale != 1.0) {
             d.muli(scale);
         }
@@ -190,23 +190,22 @@ final class Network implements AutoCloseable {
     double gradientNorm() {
         double s = 0;
         for (INDArray gi : g) {
-            double n = gi.norm2Number().doubleValue();
-            s += n * n;
+            s += Gemm.sumSquares(gi);
         }
         return Math.sqrt(s);
     }
 
-    /** W_i -= lr * g_i for every layer (g_i is scaled in place and no longer the gradient afterwards). */
+    /** W_i -= lr * g_i for every layer. */
     void step(double lr) {
         for (int i = 0; i < depth; i++) {
-            w[i].subi(g[i].muli(lr));
+            Gemm.axpy(-lr, g[i], w[i]);
         }
     }
 
     /** Whether every weight is finite. */
     boolean weightsFinite() {
         for (INDArray wi : w) {
-            if (!Double.isFinite(wi.norm2Number().doubleValue())) {
+            if (!Double.isFinite(Gemm.sumSquares(wi))) {
                 return false;
             }
         }

@@ -545,7 +545,7 @@ public final class Trainer {
                 double radius = r * Math.pow(ball.nextDouble(), 1.0 / dim);
                 double scale = radius / Math.sqrt(sq);
                 for (int i = 0; i < net.depth; i++) {
-                    net.w[i].addi(z[i].muli(scale));
+                    Gemm.axpy(scale, z[i], net.w[i]);
                 }
                 gradFresh = false;
             }
