@@ -23,14 +23,18 @@ class OptimalLossTest {
         return DataLoader.load(DataSpec.synthetic(DX, DY, M, 17, 0.3));
     }
 
+    /** (X X^T)^-1 X Y^T (d_x x d_y) by Cholesky on the normal equations. */
+    private static double[] normalEquations(Dataset ds) {
+        double[] xxt = TestMatrices.mul(ds.x, TestMatrices.transpose(ds.x, DX, M), DX, M, DX);
+        double[] xyt = TestMatrices.mul(ds.x, TestMatrices.transpose(ds.y, DY, M), DX, M, DY);
+        return TestMatrices.solveSpd(xxt, xyt, DX, DY);
+    }
+
     @Test
     void unconstrainedOptimumIsLeastSquares() {
         Dataset ds = data();
         // B = Y X^T (X X^T)^-1, i.e. (X X^T) B^T = X Y^T
-        double[] xt = TestMatrices.transpose(ds.x, DX, M);
-        double[] xxt = TestMatrices.mul(ds.x, xt, DX, M, DX);
-        double[] xyt = TestMatrices.mul(ds.x, TestMatrices.transpose(ds.y, DY, M), DX, M, DY);
-        double[] bt = TestMatrices.solveSpd(xxt, xyt, DX, DY);
+        double[] bt = normalEquations(ds);
         double[] fit = TestMatrices.mul(TestMatrices.transpose(bt, DX, DY), ds.x, DY, DX, M);
         double rss = 0;
         for (int i = 0; i < fit.length; i++) {
@@ -46,10 +50,8 @@ class OptimalLossTest {
     void rankConstrainedOptimumIsReducedRankRegression() {
         Dataset ds = data();
         // L*(k) = 1/2 (||Y||^2 - sum_{i<=k} lambda_i), lambda = eig(Y X^T (X X^T)^-1 X Y^T)
-        double[] xt = TestMatrices.transpose(ds.x, DX, M);
-        double[] xxt = TestMatrices.mul(ds.x, xt, DX, M, DX);
         double[] xyt = TestMatrices.mul(ds.x, TestMatrices.transpose(ds.y, DY, M), DX, M, DY);
-        double[] sol = TestMatrices.solveSpd(xxt, xyt, DX, DY); // (X X^T)^-1 X Y^T
+        double[] sol = normalEquations(ds); // (X X^T)^-1 X Y^T
         double[] g = TestMatrices.mul(TestMatrices.transpose(xyt, DX, DY), sol, DY, DX, DY);
         double[] lambda = TestMatrices.symmetricEigenvalues(g, DY);
         double yy = TestMatrices.frobeniusSq(ds.y);
