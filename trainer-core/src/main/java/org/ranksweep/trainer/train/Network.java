@@ -4,11 +4,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
-import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
-import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.ranksweep.trainer.config.Activation;
 import org.ranksweep.trainer.config.LossKind;
 
@@ -16,7 +12,9 @@ import org.ranksweep.trainer.config.LossKind;
  * A fully connected network without biases, f(X) = phi_H(W_H phi(... phi(W_1 X))), its loss
  * 1/2 ||f(X) - Y||_F^2 (divided by m for {@code mean}) and the gradients by backpropagation. All
  * arrays are ND4J, f-ordered (column-major, what BLAS wants), and every per-step buffer is allocated
- * once per batch size and reused: a step allocates nothing but ND4J's scalar results.
+ * once per batch size and reused. A step runs no ND4J op: GEMMs and level-1 BLAS go to cblas on the
+ * buffers ({@link Gemm}), element-wise work is Java loops on them ({@link Kernels}), so it allocates no
+ * native memory and several runs on threads of one JVM do not contend.
  *
  * <p>Forward: A_0 = X, Z_i = W_i In_(i-1), A_i = phi_i(Z_i), In_i = A_i (or A_i .* M_i under dropout,
  * hidden layers only). Backward: D_H = s (A_H - Y) .* phi_H'; dW_i = D_i In_(i-1)^T;
@@ -68,7 +66,6 @@ final class Network implements AutoCloseable {
         final INDArray[] dropped = new INDArray[depth];    // A_i .* M_i for hidden i (dropout only)
         final INDArray[] mask = new INDArray[depth];
         final INDArray[] delta = new INDArray[depth + 1];
-        final INDArray[] scratch = new INDArray[depth + 1];
         final INDArray residual;
 
         Workspace(int m) {
@@ -76,7 +73,6 @@ final class Network implements AutoCloseable {
                 long[] shape = {widths[i], m};
                 act[i] = Nd4j.create(dtype, shape, 'f');
                 delta[i] = Nd4j.create(dtype, shape, 'f');
-                scratch[i] = Nd4j.create(dtype, shape, 'f');
             }
             residual = Nd4j.create(dtype, new long[] {widths[depth], m}, 'f');
         }
@@ -90,7 +86,7 @@ final class Network implements AutoCloseable {
         }
 
         void close() {
-            for (INDArray[] group : new INDArray[][] {act, dropped, mask, delta, scratch}) {
+            for (INDArray[] group : new INDArray[][] {act, dropped, mask, delta}) {
                 for (INDArray a : group) {
                     if (a != null) {
                         a.close();
@@ -106,21 +102,21 @@ final class Network implements AutoCloseable {
         static final Dropout NONE = new Dropout(false, 0, null);
         final boolean gaussian;
         final double param;
-        final Random rng;
+        final NoiseSource rng;
 
-        private Dropout(boolean gaussian, double param, Random rng) {
+        private Dropout(boolean gaussian, double param, NoiseSource rng) {
             this.gaussian = gaussian;
             this.param = param;
             this.rng = rng;
         }
 
         /** Multiplicative N(1, sigma^2) noise. */
-        static Dropout gaussian(double sigma, Random rng) {
+        static Dropout gaussian(double sigma, NoiseSource rng) {
             return new Dropout(true, sigma, rng);
         }
 
         /** Drop with probability p, survivors scaled by 1/(1-p). */
-        static Dropout bernoulli(double p, Random rng) {
+        static Dropout bernoulli(double p, NoiseSource rng) {
             return new Dropout(false, p, rng);
         }
 
@@ -143,17 +139,16 @@ final class Network implements AutoCloseable {
         INDArray in = x;
         for (int i = 1; i <= depth; i++) {
             Gemm.mul(w[i - 1], in, ws.act[i], false, false);
-            activate(i == depth ? output : hidden, ws.act[i]);
+            Kernels.activate(i == depth ? output : hidden, ws.act[i]);
             if (i < depth && dropout.active()) {
                 INDArray out = ws.droppedBuffer(i);
                 INDArray mask = ws.mask[i];
                 if (dropout.gaussian) {
-                    Nd4j.getExecutioner().exec(new GaussianDistribution(mask, 1.0, dropout.param), dropout.rng);
+                    dropout.rng.gaussian(mask, 1.0, dropout.param);
                 } else {
-                    Nd4j.getExecutioner().exec(new BernoulliDistribution(mask, 1.0 - dropout.param), dropout.rng);
-                    mask.muli(1.0 / (1.0 - dropout.param));
+                    dropout.rng.invertedDropout(mask, dropout.param);
                 }
-                out.assign(ws.act[i]).muli(mask);
+                Kernels.multiply(ws.act[i], mask, out);
                 in = out;
             } else {
                 in = ws.act[i];
@@ -168,9 +163,9 @@ final class Network implements AutoCloseable {
         }
         INDArray d = Gemm.copy(r, ws.delta[depth]);
         if (scale != 1.0) {
-            d.muli(scale);
+            Kernels.scale(d, scale);
         }
-        multiplyDerivative(output, ws.act[depth], ws.scratch[depth], d);
+        Kernels.multiplyDerivative(output, ws.act[depth], d);
         for (int i = depth; i >= 1; i--) {
             INDArray prev = i == 1 ? x : (dropout.active() ? ws.dropped[i - 1] : ws.act[i - 1]);
             Gemm.mul(ws.delta[i], prev, g[i - 1], false, true);
@@ -178,9 +173,9 @@ final class Network implements AutoCloseable {
                 INDArray dp = ws.delta[i - 1];
                 Gemm.mul(w[i - 1], ws.delta[i], dp, true, false);
                 if (dropout.active()) {
-                    dp.muli(ws.mask[i - 1]);
+                    Kernels.multiply(dp, ws.mask[i - 1], dp);
                 }
-                multiplyDerivative(hidden, ws.act[i - 1], ws.scratch[i - 1], dp);
+                Kernels.multiplyDerivative(hidden, ws.act[i - 1], dp);
             }
         }
         return loss;
@@ -215,43 +210,6 @@ final class Network implements AutoCloseable {
     /** W_i as a column-major double[]. */
     double[] weights(int i) {
         return w[i].data().asDouble();
-    }
-
-    private static void activate(Activation a, INDArray z) {
-        switch (a) {
-            case SIGMOID:
-                Transforms.sigmoid(z, false);
-                break;
-            case TANH:
-                Transforms.tanh(z, false);
-                break;
-            case RELU:
-                Transforms.relu(z, false);
-                break;
-            default:
-                break;
-        }
-    }
-
-    /** d .*= phi'(Z), written through the activation's output A = phi(Z). */
-    private static void multiplyDerivative(Activation a, INDArray act, INDArray scratch, INDArray d) {
-        switch (a) {
-            case SIGMOID: // s (1 - s)
-                scratch.assign(act).rsubi(1.0).muli(act);
-                d.muli(scratch);
-                break;
-            case TANH: // 1 - t^2
-                scratch.assign(act).muli(act).rsubi(1.0);
-                d.muli(scratch);
-                break;
-            case RELU: // 1 where A > 0 (A = relu(Z) >= 0, so sign(A) is the step)
-                scratch.assign(act);
-                Transforms.sign(scratch, false);
-                d.muli(scratch);
-                break;
-            default:
-                break;
-        }
     }
 
     @Override

@@ -7,8 +7,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.GaussianDistribution;
-import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.ranksweep.trainer.config.ConfigException;
 import org.ranksweep.trainer.config.NoiseType;
@@ -187,7 +185,6 @@ public final class Trainer {
             int epochsRun = 0;
             List<INDArray> owned = new ArrayList<>();
             Network net = null;
-            Random rng = null;
             try {
                 DataAnalysis analysis = DataAnalysis.of(data);
                 report = new DataReport(analysis, c.widths);
@@ -196,7 +193,7 @@ public final class Trainer {
                 INDArray y = own(owned, Network.matrix(data.y, data.outputs, data.samples, dtype));
                 net = new Network(c.widths, c.hiddenActivation, c.outputActivation, c.loss, dtype,
                         Initializer.initialWeights(c));
-                rng = Nd4j.getRandomFactory().getNewRandomInstance(Seeds.noise(c.seed));
+                NoiseSource rng = new NoiseSource(Seeds.noise(c.seed));
                 Steps steps = new Steps(c, net, x, y, rng, owned);
                 if (!checkpoint(net, x, y, 0, optimal)) {
                     status = RunStatus.DIVERGED;
@@ -232,13 +229,6 @@ public final class Trainer {
                 }
                 if (net != null) {
                     net.close();
-                }
-                if (rng != null) {
-                    try {
-                        rng.close();
-                    } catch (Exception ignored) {
-                        // nothing to release beyond native memory
-                    }
                 }
                 if (outstandingNoise != null) {
                     try {
@@ -379,10 +369,11 @@ public final class Trainer {
             private final Network net;
             private final INDArray x;
             private final INDArray y;
-            private final Random rng;
+            private final NoiseSource rng;
             private final List<INDArray> owned;
             private final java.util.Random shuffle;
-            private final java.util.Random ball;
+            /** Mini-batch buffers by batch size (the last batch of an epoch may be smaller). */
+            private final java.util.Map<Integer, INDArray[]> batches = new java.util.HashMap<>();
             private INDArray[] noise;
             private INDArray[] spare;
             private CompletableFuture<Void> prefetched;
@@ -390,7 +381,7 @@ public final class Trainer {
             private long stepCount;
             private long lastPerturbation;
 
-            Steps(RunConfig c, Network net, INDArray x, INDArray y, Random rng, List<INDArray> owned) {
+            Steps(RunConfig c, Network net, INDArray x, INDArray y, NoiseSource rng, List<INDArray> owned) {
                 this.c = c;
                 this.net = net;
                 this.x = x;
@@ -398,7 +389,6 @@ public final class Trainer {
                 this.rng = rng;
                 this.owned = owned;
                 this.shuffle = new java.util.Random(Seeds.shuffle(c.seed));
-                this.ball = new java.util.Random(Seeds.noise(c.seed));
                 this.lastPerturbation = -(long) c.jinInterval - 1;
             }
 
@@ -430,7 +420,7 @@ public final class Trainer {
                 if (c.noise == NoiseType.GRADIENT && sigma > 0) {
                     INDArray[] eps = nextGradientNoise(sigma);
                     for (int i = 0; i < net.depth; i++) {
-                        net.g[i].addi(eps[i]);
+                        Gemm.axpy(1.0, eps[i], net.g[i]);
                     }
                 } else if (c.noise == NoiseType.JIN_PGD && sigma > 0
                         && stepCount - lastPerturbation > c.jinInterval
@@ -481,8 +471,9 @@ public final class Trainer {
                 if (noisyData == null) {
                     noisyData = own(owned, Nd4j.create(dtype, base.shape(), 'f'));
                 }
-                Nd4j.getExecutioner().exec(new GaussianDistribution(noisyData, 0.0, sigma), rng);
-                return noisyData.addi(base);
+                rng.gaussian(noisyData, 0.0, sigma);
+                Gemm.axpy(1.0, base, noisyData);
+                return noisyData;
             }
 
             /**
@@ -517,7 +508,7 @@ public final class Trainer {
 
             private void fillGaussian(INDArray[] buffers, double sigma) {
                 for (INDArray b : buffers) {
-                    Nd4j.getExecutioner().exec(new GaussianDistribution(b, 0.0, sigma), rng);
+                    rng.gaussian(b, 0.0, sigma);
                 }
             }
 
@@ -537,12 +528,11 @@ public final class Trainer {
                 double sq = 0;
                 long dim = 0;
                 for (int i = 0; i < net.depth; i++) {
-                    Nd4j.getExecutioner().exec(new GaussianDistribution(z[i], 0.0, 1.0), rng);
-                    double n = z[i].norm2Number().doubleValue();
-                    sq += n * n;
+                    rng.gaussian(z[i], 0.0, 1.0);
+                    sq += Gemm.sumSquares(z[i]);
                     dim += z[i].length();
                 }
-                double radius = r * Math.pow(ball.nextDouble(), 1.0 / dim);
+                double radius = r * Math.pow(rng.uniform(), 1.0 / dim);
                 double scale = radius / Math.sqrt(sq);
                 for (int i = 0; i < net.depth; i++) {
                     Gemm.axpy(scale, z[i], net.w[i]);
@@ -590,14 +580,12 @@ public final class Trainer {
                 double loss = 0;
                 for (int from = 0; from < m; from += c.batchSize) {
                     int[] idx = java.util.Arrays.copyOfRange(perm, from, Math.min(m, from + c.batchSize));
-                    INDArray xb = x.getColumns(idx).dup('f');
-                    INDArray yb = y.getColumns(idx).dup('f');
-                    try {
-                        loss = plainStep(xb, yb);
-                    } finally {
-                        xb.close();
-                        yb.close();
-                    }
+                    INDArray[] b = batches.computeIfAbsent(idx.length, n -> new INDArray[] {
+                        own(owned, Nd4j.create(dtype, new long[] {x.rows(), n}, 'f')),
+                        own(owned, Nd4j.create(dtype, new long[] {y.rows(), n}, 'f'))});
+                    Kernels.gatherColumns(x, idx, b[0]);
+                    Kernels.gatherColumns(y, idx, b[1]);
+                    loss = plainStep(b[0], b[1]);
                     stepCount++;
                     if (!Double.isFinite(loss) || loss > bound) {
                         return loss;
