@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
  * or grid path and the value), 1 anything else.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true, version = "rank-sweep 0.1.0",
-        subcommands = {PlanCommand.class, RunCommand.class, GridTrainCommand.class, DatasetCommand.class, BenchCommand.class},
+        subcommands = {PlanCommand.class, RunCommand.class, GridTrainCommand.class, DatasetCommand.class, BenchCommand.class,
+            BenchSweepCommand.class},
         description = "How noise moves the rank of a deep network's weight product: grids of training runs.")
 public final class SweepMain {
     /** Picocli instantiates the top command; tests do too. */

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -27,11 +28,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
 import org.ranksweep.sweep.grid.ConfigId;
 import org.ranksweep.sweep.grid.Grid;
@@ -89,6 +88,15 @@ public final class SweepJob {
         public long runMsSum;
         /** Task slots the job had. */
         public int slots;
+        /** Time to start (or join) the Spark session. */
+        public long sessionMs;
+        /** Time to recompute summary and rank_curves. */
+        public long summariesMs;
+
+        /** Training phase over the ideal (runs' own time spread evenly over the slots): 1 is perfect packing. */
+        public double makespanRatio() {
+            return runMsSum == 0 ? Double.NaN : trainPhaseMs * (double) slots / runMsSum;
+        }
 
         /** (training phase x slots - runs' own time) / runs trained: what fanning out cost per run, in ms. */
         public double overheadPerRunMs() {
@@ -102,27 +110,39 @@ public final class SweepJob {
     /** Batches trained ahead of the last commit. */
     static final int PIPELINE = 2;
 
-    /** Writes one trained batch (cached in {@code records}) to staging, then commits it. */
-    private static void commitBatch(SparkSession spark, FileSystem fs, Path out, JavaRDD<RunRecord> records)
-            throws IOException {
+    /**
+     * Writes one trained batch to staging from the driver (no Spark job, so no task slot is taken from
+     * training), then commits it: one file per table and noise type per batch, so files grow with
+     * batches, not with runs.
+     */
+    static void commitBatch(Configuration conf, FileSystem fs, Path out, List<RunRecord> records) throws IOException {
         String id = String.format(Locale.ROOT, "%013d-%s", System.currentTimeMillis(),
                 UUID.randomUUID().toString().substring(0, 8));
         Path stage = Commit.staging(out, id);
-        Dataset<Row> traj = spark.createDataFrame(records.flatMap(Tables::trajectoryRows), Tables.TRAJECTORIES_SCHEMA);
-        Dataset<Row> runs = spark.createDataFrame(records.map(Tables::runRow), Tables.RUNS_SCHEMA);
-        // one task writes each table from the cached results: one file per noise type per batch, so
-        // files grow with batches, not with runs
+        Map<String, List<Row>> runs = new TreeMap<>();
+        Map<String, List<Row>> traj = new TreeMap<>();
+        for (RunRecord r : records) {
+            runs.computeIfAbsent(r.noise, k -> new ArrayList<>()).add(Tables.withoutPartition(Tables.runRow(r),
+                    Tables.RUNS_SCHEMA));
+            List<Row> t = traj.computeIfAbsent(r.noise, k -> new ArrayList<>());
+            Tables.trajectoryRows(r).forEachRemaining(row -> t.add(Tables.withoutPartition(row,
+                    Tables.TRAJECTORIES_SCHEMA)));
+        }
         long t0 = System.nanoTime();
-        traj.coalesce(1).write().mode(SaveMode.ErrorIfExists).partitionBy(Tables.PARTITION)
-                .parquet(new Path(stage, Tables.TRAJECTORIES).toString());
+        String file = "part-" + id + ".snappy.parquet";
+        for (Map.Entry<String, List<Row>> e : traj.entrySet()) {
+            ParquetRows.write(conf, new Path(new Path(new Path(stage, Tables.TRAJECTORIES),
+                    Tables.PARTITION + "=" + e.getKey()), file), Tables.fileSchema(Tables.TRAJECTORIES_SCHEMA),
+                    e.getValue());
+        }
+        for (Map.Entry<String, List<Row>> e : runs.entrySet()) {
+            ParquetRows.write(conf, new Path(new Path(new Path(stage, Tables.RUNS), Tables.PARTITION + "=" + e.getKey()),
+                    file), Tables.fileSchema(Tables.RUNS_SCHEMA), e.getValue());
+        }
         long t1 = System.nanoTime();
-        runs.coalesce(1).write().mode(SaveMode.ErrorIfExists).partitionBy(Tables.PARTITION)
-                .parquet(new Path(stage, Tables.RUNS).toString());
-        long t2 = System.nanoTime();
-        records.unpersist(false);
         Commit.commit(fs, out, id);
-        LOG.debug("write trajectories {} ms, runs {} ms, commit {} ms", (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
-                (System.nanoTime() - t2) / 1_000_000);
+        LOG.debug("batch {}: {} runs written in {} ms, committed in {} ms", id, records.size(), (t1 - t0) / 1_000_000,
+                (System.nanoTime() - t1) / 1_000_000);
     }
 
     /** Runs the job on its own Spark session (built from the options), stopped at the end. */
@@ -148,9 +168,13 @@ public final class SweepJob {
         Path out = fs.makeQualified(outArg); // relative paths resolve once, here, for Spark and for us alike
         checkOutput(fs, out, grid.name, gridHash, o);
 
+        long ts = System.nanoTime();
         SparkSession spark = given != null ? given : session(o, grid.name);
+        long sessionMs = (System.nanoTime() - ts) / 1_000_000;
         try {
-            return execute(spark, fs, out, grid, source, gridHash, o, t0);
+            Outcome r = execute(spark, fs, out, grid, source, gridHash, o, t0);
+            r.sessionMs = sessionMs;
+            return r;
         } finally {
             if (given == null) {
                 spark.stop();
@@ -201,7 +225,8 @@ public final class SweepJob {
                     grid.parquet.path);
         }
         Broadcast<org.ranksweep.trainer.data.Dataset> dataB = data;
-        long[] todo = pending(spark, fs, out, grid, src, o.driverExpansionLimit);
+        Pending p = pending(spark, fs, out, grid, src, o.driverExpansionLimit);
+        long[] todo = p.index;
         LOG.info("{} runs to train", todo.length);
         result.alreadyDone = grid.size() - todo.length;
         if (result.alreadyDone > 0) {
@@ -220,6 +245,8 @@ public final class SweepJob {
         long phaseStart = System.nanoTime();
         Progress progress = o.progress ? Progress.start(todo.length, done, diverged, failed) : null;
         String sweep = grid.name;
+        Configuration hadoopConf = spark.sparkContext().hadoopConfiguration();
+        TaskPacker packer = new TaskPacker(slots);
         // Pipeline: batch k+1 trains while batch k is written and committed on the committer thread, so
         // the slots never wait for Parquet; at most PIPELINE batches are trained but not yet committed.
         java.util.concurrent.ExecutorService committer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -230,26 +257,34 @@ public final class SweepJob {
         List<java.util.concurrent.Future<Integer>> commits = new ArrayList<>();
         try {
             for (int from = 0; from < todo.length; from += batch) {
-                List<Long> ids = new ArrayList<>();
-                for (int i = from; i < Math.min(todo.length, from + batch); i++) {
-                    ids.add(todo[i]);
-                }
-                // one run per task, costliest first: Spark hands tasks to free slots in order (LPT)
-                JavaRDD<RunRecord> records = jsc.parallelize(ids, ids.size())
-                        .map(idx -> trainOne(src.value(), dataB == null ? null : dataB.value(), idx, sweep, threads, done,
-                                diverged, failed, runMs, taskMs));
-                records.persist(StorageLevel.MEMORY_AND_DISK_SER());
-                org.apache.spark.api.java.JavaFutureAction<Long> trained = records.countAsync();
+                int to = Math.min(todo.length, from + batch);
+                long[] ids = java.util.Arrays.copyOfRange(todo, from, to);
+                double[] costs = java.util.Arrays.copyOfRange(p.cost, from, to);
+                // tasks of about TaskPacker.TARGET_TASK_MS each, costliest first: Spark hands tasks to free
+                // slots in order (LPT), and small runs share a task instead of each paying for one
+                List<long[]> tasks = packer.pack(ids, costs);
+                JavaRDD<RunRecord> records = jsc.parallelize(tasks, tasks.size())
+                        .flatMap(task -> {
+                            List<RunRecord> rs = new ArrayList<>(task.length);
+                            for (long idx : task) {
+                                rs.add(trainOne(src.value(), dataB == null ? null : dataB.value(), idx, sweep, threads,
+                                        done, diverged, failed, runMs, taskMs));
+                            }
+                            return rs.iterator();
+                        });
+                org.apache.spark.api.java.JavaFutureAction<List<RunRecord>> trained = records.collectAsync();
                 int k = commits.size();
                 if (k >= PIPELINE) {
                     commits.get(k - PIPELINE).get();
                 }
-                int doneBefore = from + ids.size();
+                int doneBefore = to;
                 commits.add(committer.submit(() -> {
-                    trained.get();
-                    commitBatch(spark, fs, out, records);
-                    LOG.info("batch {}: {} runs committed ({} of {} done)", k + 1, ids.size(), doneBefore, todo.length);
-                    return ids.size();
+                    List<RunRecord> rs = trained.get();
+                    packer.learn(rs, ids, costs);
+                    commitBatch(hadoopConf, fs, out, rs);
+                    LOG.info("batch {}: {} runs in {} tasks committed ({} of {} done)", k + 1, ids.length, tasks.size(),
+                            doneBefore, todo.length);
+                    return ids.length;
                 }));
             }
             for (java.util.concurrent.Future<Integer> f : commits) {
@@ -280,15 +315,28 @@ public final class SweepJob {
                 taskMs.value());
         result.diverged = diverged.value();
         result.failed = failed.value();
+        long ts = System.nanoTime();
         writeSummaries(spark, fs, out);
+        result.summariesMs = (System.nanoTime() - ts) / 1_000_000;
         LOG.info("summary and rank_curves written");
         writeManifest(fs, out, grid.name, gridHash, started, Instant.now(), result);
         result.wallMs = (System.nanoTime() - t0) / 1_000_000;
         return result;
     }
 
-    /** Indices of the runs not yet in {@code runs}, costliest first. */
-    private static long[] pending(SparkSession spark, FileSystem fs, Path out, Grid grid, Broadcast<GridSource> src,
+    /** Runs still to train: grid indices, costliest first, with their estimated costs (FLOPs). */
+    private static final class Pending {
+        final long[] index;
+        final double[] cost;
+
+        Pending(long[] index, double[] cost) {
+            this.index = index;
+            this.cost = cost;
+        }
+    }
+
+    /** The runs not yet in {@code runs}, costliest first. */
+    private static Pending pending(SparkSession spark, FileSystem fs, Path out, Grid grid, Broadcast<GridSource> src,
             long driverLimit) throws IOException {
         Path runsPath = new Path(out, Tables.RUNS);
         if (grid.size() <= driverLimit) {
@@ -307,16 +355,18 @@ public final class SweepJob {
             }
             todo.sort((a, b) -> a[1] != b[1] ? Double.compare(b[1], a[1]) : Double.compare(a[0], b[0]));
             long[] idx = new long[todo.size()];
+            double[] cost = new double[todo.size()];
             for (int i = 0; i < idx.length; i++) {
                 idx[i] = (long) todo.get(i)[0];
+                cost[i] = todo.get(i)[1];
             }
-            return idx;
+            return new Pending(idx, cost);
         }
         return pendingOnSpark(spark, fs, out, grid, src);
     }
 
     /** As {@link #pending}, expanding the grid on the executors (no per-run object on the driver). */
-    private static long[] pendingOnSpark(SparkSession spark, FileSystem fs, Path out, Grid grid,
+    private static Pending pendingOnSpark(SparkSession spark, FileSystem fs, Path out, Grid grid,
             Broadcast<GridSource> src) throws IOException {
         StructType schema = new StructType().add("run_index", DataTypes.LongType).add("config_id", DataTypes.StringType)
                 .add("cost", DataTypes.DoubleType);
@@ -338,12 +388,14 @@ public final class SweepJob {
             Dataset<Row> recorded = spark.read().parquet(runsPath.toString()).select("config_id").distinct();
             todo = all.join(recorded, all.col("config_id").equalTo(recorded.col("config_id")), "left_anti");
         }
-        List<Row> rows = todo.orderBy(col("cost").desc(), col("run_index")).select("run_index").collectAsList();
-        long[] out2 = new long[rows.size()];
-        for (int i = 0; i < out2.length; i++) {
-            out2[i] = rows.get(i).getLong(0);
+        List<Row> rows = todo.orderBy(col("cost").desc(), col("run_index")).select("run_index", "cost").collectAsList();
+        long[] idx = new long[rows.size()];
+        double[] cost = new double[rows.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = rows.get(i).getLong(0);
+            cost[i] = rows.get(i).getDouble(1);
         }
-        return out2;
+        return new Pending(idx, cost);
     }
 
     static double cost(RunConfig c) {

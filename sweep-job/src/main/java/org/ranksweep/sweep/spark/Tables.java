@@ -105,6 +105,29 @@ public final class Tables {
         f("elapsed_ms", LongType, false),
     });
 
+    /** A table's schema as stored in its files: without the partition column, which is in the path. */
+    static StructType fileSchema(StructType table) {
+        List<StructField> kept = new ArrayList<>();
+        for (StructField f : table.fields()) {
+            if (!f.name().equals(PARTITION)) {
+                kept.add(f);
+            }
+        }
+        return new StructType(kept.toArray(new StructField[0]));
+    }
+
+    /** A row of {@code table} without its partition column, matching {@link #fileSchema}. */
+    static Row withoutPartition(Row row, StructType table) {
+        int skip = table.fieldIndex(PARTITION);
+        Object[] v = new Object[row.length() - 1];
+        for (int i = 0, j = 0; i < row.length(); i++) {
+            if (i != skip) {
+                v[j++] = row.get(i);
+            }
+        }
+        return RowFactory.create(v);
+    }
+
     static Double finite(double v) {
         return Double.isFinite(v) ? v : null;
     }

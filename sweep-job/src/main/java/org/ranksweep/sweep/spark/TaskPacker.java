@@ -1,0 +1,112 @@
+package org.ranksweep.sweep.spark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * Groups a batch's runs into Spark tasks. A Spark task costs a few milliseconds of scheduling,
+ * serialisation and bookkeeping on the driver and the executor, as much as a small run itself, so
+ * runs share a task until it holds about {@link #TARGET_TASK_MS} of work; a run that long or longer
+ * has a task of its own. Runs are dealt into tasks longest first onto the lightest task (LPT), and the
+ * tasks are handed to Spark heaviest first, so the slots finish together.
+ *
+ * <p>Run times come from the cost model (FLOPs) scaled by the milliseconds per FLOP measured on the
+ * runs already trained in this job ({@link #learn}); until a batch has finished, every run gets a task
+ * of its own.
+ */
+final class TaskPacker {
+    /** About this much work per task once run times are known. */
+    static final double TARGET_TASK_MS = 500;
+    /** At least this many tasks per slot in a batch, so a slot never waits on one long task's neighbours. */
+    static final int MIN_TASKS_PER_SLOT = 4;
+
+    private final int slots;
+    private double ms;
+    private double cost;
+
+    TaskPacker(int slots) {
+        this.slots = Math.max(1, slots);
+    }
+
+    /** Records how long trained runs took against their estimated cost. */
+    synchronized void learn(List<RunRecord> trained, long[] index, double[] costs) {
+        Map<Long, Double> byIndex = new HashMap<>();
+        for (int i = 0; i < index.length; i++) {
+            byIndex.put(index[i], costs[i]);
+        }
+        for (RunRecord r : trained) {
+            Double c = byIndex.get(r.runIndex);
+            if (c != null && c > 0 && r.wallMs >= 0) {
+                learnRate(r.wallMs, c);
+            }
+        }
+    }
+
+    /** Records that work of estimated cost {@code c} took {@code wallMs}. */
+    synchronized void learnRate(double wallMs, double c) {
+        ms += wallMs;
+        cost += c;
+    }
+
+    /** Milliseconds per unit of cost measured so far; NaN before any run finished. */
+    synchronized double msPerCost() {
+        return cost > 0 && ms > 0 ? ms / cost : Double.NaN;
+    }
+
+    /**
+     * Tasks for runs {@code index} (costliest first) of estimated {@code costs}: each task a list of grid
+     * indices, heaviest task first.
+     */
+    List<long[]> pack(long[] index, double[] costs) {
+        int n = index.length;
+        double rate = msPerCost();
+        int tasks = n;
+        if (!Double.isNaN(rate)) {
+            double total = 0;
+            for (double c : costs) {
+                total += c * rate;
+            }
+            tasks = (int) Math.min(n, Math.max((long) slots * MIN_TASKS_PER_SLOT, (long) Math.ceil(total / TARGET_TASK_MS)));
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -costs[i]).thenComparingLong(i -> index[i]));
+        // LPT: each run, longest first, onto the task with the least work so far
+        double[] load = new double[tasks];
+        List<List<Long>> members = new ArrayList<>();
+        PriorityQueue<Integer> lightest = new PriorityQueue<>(
+                Comparator.comparingDouble((Integer t) -> load[t]).thenComparingInt(t -> t));
+        for (int t = 0; t < tasks; t++) {
+            members.add(new ArrayList<>());
+            lightest.add(t);
+        }
+        for (int i : order) {
+            int t = lightest.poll();
+            members.get(t).add(index[i]);
+            load[t] += costs[i];
+            lightest.add(t);
+        }
+        Integer[] byLoad = new Integer[tasks];
+        for (int t = 0; t < tasks; t++) {
+            byLoad[t] = t;
+        }
+        Arrays.sort(byLoad, Comparator.comparingDouble((Integer t) -> -load[t]).thenComparingInt(t -> t));
+        List<long[]> out = new ArrayList<>(tasks);
+        for (int t : byLoad) {
+            List<Long> m = members.get(t);
+            long[] a = new long[m.size()];
+            for (int j = 0; j < a.length; j++) {
+                a[j] = m.get(j);
+            }
+            out.add(a);
+        }
+        return out;
+    }
+}

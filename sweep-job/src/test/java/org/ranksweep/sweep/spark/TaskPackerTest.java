@@ -1,0 +1,82 @@
+package org.ranksweep.sweep.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Packing runs into Spark tasks: every run once, balanced, heaviest first, small runs sharing tasks. */
+class TaskPackerTest {
+    private static long[] range(int n) {
+        long[] a = new long[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = 100 + i;
+        }
+        return a;
+    }
+
+    private static void assertEveryRunOnce(long[] index, List<long[]> tasks) {
+        List<Long> seen = new ArrayList<>();
+        for (long[] t : tasks) {
+            for (long i : t) {
+                seen.add(i);
+            }
+        }
+        long[] got = seen.stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] want = index.clone();
+        Arrays.sort(want);
+        assertEquals(Arrays.toString(want), Arrays.toString(got));
+    }
+
+    @Test
+    void beforeAnyRunFinishedEachRunHasItsOwnTaskCostliestFirst() {
+        TaskPacker p = new TaskPacker(2);
+        long[] index = {7, 3, 9};
+        List<long[]> tasks = p.pack(index, new double[] {1, 5, 2});
+        assertEquals(3, tasks.size());
+        assertEquals(3, tasks.get(0)[0]);
+        assertEquals(9, tasks.get(1)[0]);
+        assertEquals(7, tasks.get(2)[0]);
+    }
+
+    @Test
+    void smallRunsShareBalancedTasksOnceTheirTimeIsKnown() {
+        TaskPacker p = new TaskPacker(2);
+        p.learnRate(10, 1); // 10 ms per unit of cost
+        long[] index = range(100);
+        double[] cost = new double[100];
+        Arrays.fill(cost, 1); // 100 runs of 10 ms: 1 s of work, but at least 4 tasks per slot
+        List<long[]> tasks = p.pack(index, cost);
+        assertEquals(2 * TaskPacker.MIN_TASKS_PER_SLOT, tasks.size());
+        assertEveryRunOnce(index, tasks);
+        for (long[] t : tasks) {
+            assertTrue(t.length == 12 || t.length == 13, "unbalanced task of " + t.length);
+        }
+        assertTrue(tasks.get(0).length >= tasks.get(tasks.size() - 1).length, "heaviest task first");
+
+        double[] mixed = new double[100];
+        for (int i = 0; i < 100; i++) {
+            mixed[i] = i < 10 ? 100 : 1; // ten runs of 1 s, ninety of 10 ms
+        }
+        List<long[]> m = p.pack(index, mixed);
+        assertEveryRunOnce(index, m);
+        for (int t = 0; t < 10; t++) {
+            assertTrue(m.get(t)[0] < 110, "the long runs lead, one per task: " + Arrays.toString(m.get(t)));
+        }
+    }
+
+    @Test
+    void longRunsKeepATaskEach() {
+        TaskPacker p = new TaskPacker(2);
+        p.learnRate(1000, 1); // a second per unit of cost
+        long[] index = range(30);
+        double[] cost = new double[30];
+        Arrays.fill(cost, 2);
+        List<long[]> tasks = p.pack(index, cost);
+        assertEquals(30, tasks.size());
+        assertEveryRunOnce(index, tasks);
+    }
+}
