@@ -69,6 +69,8 @@ public final class SweepJob {
         /** Runs per commit batch; 0 picks one from the grid size and the cluster's slots. */
         public int batchRuns;
         public boolean progress = true;
+        /** Summaries by Spark SQL even when they would fit on the driver (tests compare both paths). */
+        public boolean summariesOnSpark;
         /** Grids up to this many runs are expanded on the driver, larger ones by a Spark job. */
         public long driverExpansionLimit = 100_000;
     }
@@ -316,7 +318,7 @@ public final class SweepJob {
         result.diverged = diverged.value();
         result.failed = failed.value();
         long ts = System.nanoTime();
-        writeSummaries(spark, fs, out);
+        writeSummaries(spark, fs, out, o.summariesOnSpark);
         result.summariesMs = (System.nanoTime() - ts) / 1_000_000;
         LOG.info("summary and rank_curves written");
         writeManifest(fs, out, grid.name, gridHash, started, Instant.now(), result);
@@ -430,26 +432,50 @@ public final class SweepJob {
         return rec;
     }
 
-    private static void writeSummaries(SparkSession spark, FileSystem fs, Path out) throws IOException {
+    /**
+     * Recomputes summary and rank_curves from the run tables: on the driver when the trajectories fit
+     * there ({@link LocalSummaries}, milliseconds), else with Spark SQL ({@link Summaries}); both give the
+     * same tables.
+     */
+    static void writeSummaries(SparkSession spark, FileSystem fs, Path out, boolean onSpark) throws IOException {
         Path runsPath = new Path(out, Tables.RUNS);
         if (!fs.exists(runsPath)) {
             return;
         }
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path trajPath = new Path(out, Tables.TRAJECTORIES);
+        long t0 = System.nanoTime();
+        long rows = onSpark ? Long.MAX_VALUE : LocalSummaries.rowCount(conf, fs, trajPath);
+        if (rows <= LocalSummaries.MAX_TRAJECTORY_ROWS) {
+            List<Row>[] both = LocalSummaries.compute(conf, fs, out, Tables.SUMMARY_SCHEMA, Tables.RANK_CURVES_SCHEMA);
+            replace(fs, out, Tables.SUMMARY, tmp -> ParquetRows.write(conf, new Path(tmp, "part-00000.snappy.parquet"),
+                    Tables.SUMMARY_SCHEMA, both[0]));
+            replace(fs, out, Tables.RANK_CURVES, tmp -> ParquetRows.write(conf, new Path(tmp,
+                    "part-00000.snappy.parquet"), Tables.RANK_CURVES_SCHEMA, both[1]));
+            LOG.info("summary and rank_curves computed on the driver ({} trajectory rows) in {} ms", rows,
+                    (System.nanoTime() - t0) / 1_000_000);
+            return;
+        }
         Summaries.registerUdfs(spark);
         Dataset<Row> runs = spark.read().parquet(runsPath.toString());
-        Dataset<Row> traj = spark.read().parquet(new Path(out, Tables.TRAJECTORIES).toString());
-        long t0 = System.nanoTime();
-        replace(fs, out, Tables.SUMMARY, Summaries.summary(runs));
+        Dataset<Row> traj = spark.read().parquet(trajPath.toString());
+        replace(fs, out, Tables.SUMMARY, tmp -> Summaries.summary(runs).write().parquet(tmp.toString()));
         long t1 = System.nanoTime();
-        replace(fs, out, Tables.RANK_CURVES, Summaries.rankCurves(runs, traj));
-        LOG.info("summary in {} ms, rank_curves in {} ms", (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+        replace(fs, out, Tables.RANK_CURVES, tmp -> Summaries.rankCurves(runs, traj).write().parquet(tmp.toString()));
+        LOG.info("summary in {} ms, rank_curves in {} ms (Spark SQL)", (t1 - t0) / 1_000_000,
+                (System.nanoTime() - t1) / 1_000_000);
+    }
+
+    /** Writes a table into a folder. */
+    private interface TableWriter {
+        void write(Path folder) throws IOException;
     }
 
     /** Writes a derived table beside its old version, then swaps them. */
-    private static void replace(FileSystem fs, Path out, String table, Dataset<Row> df) throws IOException {
+    private static void replace(FileSystem fs, Path out, String table, TableWriter writer) throws IOException {
         Path tmp = new Path(out, "_" + table + ".new");
         fs.delete(tmp, true);
-        df.write().parquet(tmp.toString());
+        writer.write(tmp);
         Path target = new Path(out, table);
         fs.delete(target, true);
         if (!fs.rename(tmp, target)) {

@@ -105,6 +105,47 @@ public final class Tables {
         f("elapsed_ms", LongType, false),
     });
 
+    private static StructType nullable(Object... nameType) {
+        StructField[] fs = new StructField[nameType.length / 2];
+        for (int i = 0; i < fs.length; i++) {
+            String name = (String) nameType[2 * i];
+            fs[i] = f(name, (DataType) nameType[2 * i + 1], !name.equals("runs")); // counts are never null
+        }
+        return new StructType(fs);
+    }
+
+    /**
+     * {@code summary}: one row per group of runs differing only by seed, as {@link Summaries#summary}
+     * defines it over the tables read back (where every column is nullable); tests check that Spark's
+     * analysis of that query gives exactly this schema.
+     */
+    public static final StructType SUMMARY_SCHEMA = nullable(
+            "group_id", StringType, "sweep", StringType, "architecture", StringType, "activation", StringType,
+            "output_activation", StringType, "depth", IntegerType, "widths", createArrayType(IntegerType, true),
+            "noise", StringType, "sigma", DoubleType, "batch_size", IntegerType, "jin_grad_threshold", DoubleType,
+            "jin_interval", IntegerType, "init", StringType, "init_rank", IntegerType, "init_scale", DoubleType,
+            "learning_rate", DoubleType, "epochs", IntegerType, "loss", StringType, "checkpoint_every", IntegerType,
+            "precision", StringType, "primary_tolerance", StringType, "divergence_factor", DoubleType,
+            "data_kind", StringType, "data_seed", LongType, "samples", IntegerType, "inputs", IntegerType,
+            "outputs", IntegerType, "teacher_noise", DoubleType, "full_rank", IntegerType,
+            "runs", LongType, "completed", LongType, "diverged", LongType, "failed", LongType,
+            "reached_full_rank", LongType, "fraction_full_rank", DoubleType,
+            "time_to_full_rank_median", DoubleType, "time_to_full_rank_q1", DoubleType,
+            "time_to_full_rank_q3", DoubleType, "time_to_full_rank_mean", DoubleType,
+            "time_to_full_rank_km_median", DoubleType, "final_rank_mean", DoubleType,
+            "final_loss_mean", DoubleType, "final_loss_std", DoubleType, "final_loss_median", DoubleType,
+            "final_loss_min", DoubleType, "final_loss_max", DoubleType, "loss_gap_mean", DoubleType,
+            "loss_gap_median", DoubleType, "loss_gap_min", DoubleType, "loss_gap_max", DoubleType,
+            "wall_ms_mean", DoubleType);
+
+    /** {@code rank_curves}: one row per group and checkpoint epoch ({@link Summaries#rankCurves}). */
+    public static final StructType RANK_CURVES_SCHEMA = nullable(
+            "group_id", StringType, "epoch", IntegerType, "runs", LongType, "rank_mean", DoubleType,
+            "rank_std", DoubleType, "rank_min", IntegerType, "rank_median", DoubleType, "rank_max", IntegerType,
+            "loss_mean", DoubleType, "effective_rank_mean", DoubleType, "sweep", StringType,
+            "architecture", StringType, "noise", StringType, "sigma", DoubleType, "init", StringType,
+            "learning_rate", DoubleType, "full_rank", IntegerType);
+
     /** A table's schema as stored in its files: without the partition column, which is in the path. */
     static StructType fileSchema(StructType table) {
         List<StructField> kept = new ArrayList<>();

@@ -138,6 +138,26 @@ class SweepJobTest {
             List<Row> noneOnly = spark.read().parquet(out.resolve("trajectories").toString())
                     .where("noise = 'none'").select("config_id").distinct().collectAsList();
             assertEquals(4, noneOnly.size());
+            // the summaries computed by Spark SQL (large sweeps) equal the driver's (this one)
+            Path viaSpark = tmp.resolve("out-spark-summaries");
+            for (String t : new String[] {"runs", "trajectories"}) {
+                copyTree(out.resolve(t), viaSpark.resolve(t));
+            }
+            org.apache.hadoop.fs.Path vs = new org.apache.hadoop.fs.Path(viaSpark.toUri());
+            SweepJob.writeSummaries(spark, vs.getFileSystem(new org.apache.hadoop.conf.Configuration()), vs, true);
+            Summaries.registerUdfs(spark);
+            org.apache.spark.sql.Dataset<Row> runsBack = spark.read().parquet(out.resolve("runs").toString());
+            assertEquals(Tables.SUMMARY_SCHEMA, Summaries.summary(runsBack).schema(), "summary's declared schema");
+            assertEquals(Tables.RANK_CURVES_SCHEMA, Summaries.rankCurves(runsBack,
+                    spark.read().parquet(out.resolve("trajectories").toString())).schema(), "rank_curves' declared schema");
+            for (String[] t : new String[][] {{"summary", "group_id"}, {"rank_curves", "group_id, epoch"}}) {
+                assertEquals(spark.read().parquet(viaSpark.resolve(t[0]).toString()).schema(),
+                        spark.read().parquet(out.resolve(t[0]).toString()).schema(), t[0] + " schema");
+                try (Connection c = duck()) {
+                    assertSameRows(query(c, "SELECT * FROM " + table(viaSpark, t[0]) + " ORDER BY " + t[1]),
+                            query(c, "SELECT * FROM " + table(out, t[0]) + " ORDER BY " + t[1]), t[0]);
+                }
+            }
         } finally {
             spark.stop();
         }
@@ -168,6 +188,38 @@ class SweepJobTest {
                 long onlyA = ((Number) query(c, "SELECT count(*) AS n FROM (" + a + " EXCEPT ALL " + b + ")").get(0).get("n")).longValue();
                 long onlyB = ((Number) query(c, "SELECT count(*) AS n FROM (" + b + " EXCEPT ALL " + a + ")").get(0).get("n")).longValue();
                 assertEquals(0, onlyA + onlyB, t[0] + ": rows differ between local[2] and local[1]");
+            }
+        }
+    }
+
+    /** Doubles from sums in another order may differ in their last bits. */
+    private static final double SAME_REL = 1e-12;
+
+    private static void assertSameRows(List<Map<String, Object>> a, List<Map<String, Object>> b, String what) {
+        assertEquals(a.size(), b.size(), what + " rows");
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).keySet(), b.get(i).keySet(), what + " columns");
+            for (String k : a.get(i).keySet()) {
+                Object x = a.get(i).get(k);
+                Object y = b.get(i).get(k);
+                if (x instanceof Double && y instanceof Double) {
+                    assertEquals((Double) x, (Double) y, SAME_REL * Math.abs((Double) x), what + "." + k + " row " + i);
+                } else {
+                    assertEquals(String.valueOf(x), String.valueOf(y), what + "." + k + " row " + i);
+                }
+            }
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
             }
         }
     }
