@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true, version = "rank-sweep 0.1.0",
         subcommands = {PlanCommand.class, RunCommand.class, GridTrainCommand.class, DatasetCommand.class, BenchCommand.class,
-            BenchSweepCommand.class},
+            BenchSweepCommand.class, ReportCommand.class},
         description = "How noise moves the rank of a deep network's weight product: grids of training runs.")
 public final class SweepMain {
     /** Picocli instantiates the top command; tests do too. */

@@ -2,26 +2,13 @@ package org.ranksweep.sweep.spark;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.api.ReadSupport;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.parquet.schema.GroupType;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType;
-import org.apache.parquet.schema.Type;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
@@ -48,22 +35,11 @@ final class LocalSummaries {
     private LocalSummaries() {
     }
 
-    /** Rows in the Parquet files under {@code table}, from their footers. */
-    static long rowCount(Configuration conf, FileSystem fs, Path table) throws IOException {
-        long n = 0;
-        for (Path f : files(fs, table)) {
-            try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(f, conf))) {
-                n += r.getRecordCount();
-            }
-        }
-        return n;
-    }
-
     /** Computes both tables from {@code runs} and {@code trajectories} under {@code out}, in the given schemas. */
     static List<Row>[] compute(Configuration conf, FileSystem fs, Path out, StructType summarySchema,
             StructType curvesSchema) throws IOException {
-        List<Map<String, Object>> runs = read(conf, fs, new Path(out, Tables.RUNS), null);
-        List<Map<String, Object>> traj = read(conf, fs, new Path(out, Tables.TRAJECTORIES),
+        List<Map<String, Object>> runs = TableFiles.read(conf, fs, new Path(out, Tables.RUNS), null);
+        List<Map<String, Object>> traj = TableFiles.read(conf, fs, new Path(out, Tables.TRAJECTORIES),
                 new String[] {"group_id", "epoch", "rank", "loss", "effective_rank"});
         Map<String, List<Map<String, Object>>> groups = new TreeMap<>();
         for (Map<String, Object> r : runs) {
@@ -252,109 +228,5 @@ final class LocalSummaries {
             return n.doubleValue();
         }
         return x;
-    }
-
-    /** Every row of a table as column name -> value (Spark's Java types; lists as Object[]; the partition too). */
-    private static List<Map<String, Object>> read(Configuration conf, FileSystem fs, Path table, String[] columns)
-            throws IOException {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (Path f : files(fs, table)) {
-            String partition = partitionValue(table, f);
-            Configuration c = new Configuration(conf);
-            MessageType fileSchema;
-            try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(f, conf))) {
-                fileSchema = r.getFooter().getFileMetaData().getSchema();
-            }
-            MessageType read = fileSchema;
-            if (columns != null) {
-                List<Type> kept = new ArrayList<>();
-                for (String col : columns) {
-                    if (fileSchema.containsField(col)) {
-                        kept.add(fileSchema.getType(col));
-                    }
-                }
-                read = new MessageType(fileSchema.getName(), kept);
-            }
-            c.set(ReadSupport.PARQUET_READ_SCHEMA, read.toString());
-            try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), f).withConf(c).build()) {
-                for (Group g = r.read(); g != null; g = r.read()) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    for (Type t : read.getFields()) {
-                        m.put(t.getName(), value(g, t));
-                    }
-                    if (partition != null) {
-                        m.put(Tables.PARTITION, partition);
-                    }
-                    rows.add(m);
-                }
-            }
-        }
-        return rows;
-    }
-
-    private static Object value(Group g, Type t) {
-        String name = t.getName();
-        if (g.getFieldRepetitionCount(name) == 0) {
-            return null;
-        }
-        if (!t.isPrimitive()) { // a standard list: group (LIST) { repeated group list { element } }
-            Group list = g.getGroup(name, 0);
-            int n = list.getFieldRepetitionCount("list");
-            Type element = ((GroupType) ((GroupType) t).getType("list")).getType("element");
-            Object[] out = new Object[n];
-            for (int i = 0; i < n; i++) {
-                out[i] = value(list.getGroup("list", i), element);
-            }
-            return out;
-        }
-        PrimitiveType p = t.asPrimitiveType();
-        switch (p.getPrimitiveTypeName()) {
-            case INT32:
-                return g.getInteger(name, 0);
-            case INT64:
-                return g.getLong(name, 0);
-            case DOUBLE:
-                return g.getDouble(name, 0);
-            case FLOAT:
-                return (double) g.getFloat(name, 0);
-            case BOOLEAN:
-                return g.getBoolean(name, 0);
-            case BINARY:
-                return g.getString(name, 0);
-            default:
-                throw new IllegalArgumentException("column " + name + " of type " + p + " is not read here");
-        }
-    }
-
-    /** {@code noise=X} in the file's path under the table, or null. */
-    private static String partitionValue(Path table, Path file) {
-        for (Path p = file.getParent(); p != null && !p.equals(table); p = p.getParent()) {
-            String n = p.getName();
-            if (n.startsWith(Tables.PARTITION + "=")) {
-                return n.substring(Tables.PARTITION.length() + 1); // noise names need no escaping
-            }
-        }
-        return null;
-    }
-
-    /** Data files of a table, in path order (partition folders included, markers and hidden files skipped). */
-    private static List<Path> files(FileSystem fs, Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (!fs.exists(dir)) {
-            return out;
-        }
-        for (FileStatus s : fs.listStatus(dir)) {
-            String name = s.getPath().getName();
-            if (name.startsWith("_") || name.startsWith(".")) {
-                continue;
-            }
-            if (s.isDirectory()) {
-                out.addAll(files(fs, s.getPath()));
-            } else if (name.endsWith(".parquet")) {
-                out.add(s.getPath());
-            }
-        }
-        out.sort(Comparator.comparing(Path::toString));
-        return out;
     }
 }

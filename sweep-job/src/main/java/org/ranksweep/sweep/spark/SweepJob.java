@@ -445,7 +445,7 @@ public final class SweepJob {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         Path trajPath = new Path(out, Tables.TRAJECTORIES);
         long t0 = System.nanoTime();
-        long rows = onSpark ? Long.MAX_VALUE : LocalSummaries.rowCount(conf, fs, trajPath);
+        long rows = onSpark ? Long.MAX_VALUE : TableFiles.rowCount(conf, fs, trajPath);
         if (rows <= LocalSummaries.MAX_TRAJECTORY_ROWS) {
             List<Row>[] both = LocalSummaries.compute(conf, fs, out, Tables.SUMMARY_SCHEMA, Tables.RANK_CURVES_SCHEMA);
             replace(fs, out, Tables.SUMMARY, tmp -> ParquetRows.write(conf, new Path(tmp, "part-00000.snappy.parquet"),
