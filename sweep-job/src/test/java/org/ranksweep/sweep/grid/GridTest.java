@@ -39,6 +39,22 @@ class GridTest {
     }
 
     @Test
+    void everyExampleGridParsesAndExpandsToDistinctRuns() throws IOException {
+        int seen = 0;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(Path.of("..", "examples"))) {
+            for (Path p : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".yaml")).sorted()::iterator) {
+                Grid g = GridParser.parse(p);
+                Set<String> ids = new HashSet<>();
+                for (long i = 0; i < g.size(); i++) {
+                    assertTrue(ids.add(ConfigId.of(g.config(i), g.dataFingerprint())), p + ": run " + i + " repeats another");
+                }
+                seen++;
+            }
+        }
+        assertTrue(seen >= 8, "example grids found: " + seen);
+    }
+
+    @Test
     void theSmokeGridExpandsWithCollapse() {
         Grid g = GridParser.parse(Path.of("..", "examples", "smoke.yaml"));
         // 2 architectures x 2 seeds x (none: 1, gradient: 2 sigmas, sgd: 1, gaussian-dropout: 2 sigmas)
