@@ -74,7 +74,8 @@ cluster_jvms() {
   for p in /proc/[0-9]*; do
     p="${p#/proc/}"
     [ "$p" = "$$" ] && continue
-    exe="$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null || true)"
+    # a process may exit between the glob and the read: the redirection's error is silenced too
+    exe="$( { tr '\0' ' ' < "/proc/$p/cmdline"; } 2>/dev/null || true)"
     case "$exe" in
       *java\ *"$SH/"*) echo "$p" ;;
     esac
