@@ -196,10 +196,12 @@ up() {
 
 submit() {
   [ ${#POS[@]} -eq 2 ] || refuse "submit needs GRID and OUT, got ${#POS[@]} argument(s): ${POS[*]:-}"
-  [ -f "$DIR/master.url" ] && alive "$(pid_of master)" || refuse "--dir '$DIR' has no running cluster (start one: $0 up)"
-  local master workers cores memory heap
+  if ! { [ -f "$DIR/master.url" ] && alive "$(pid_of master)"; }; then
+    refuse "--dir '$DIR' has no running cluster (start one: $0 up)"
+  fi
+  local master cores memory heap
   master="$(cat "$DIR/master.url")"
-  read -r workers cores memory < "$DIR/shape"
+  read -r _ cores memory < "$DIR/shape"   # workers, cores and memory per worker
   # An executor per worker using all its cores; the worker's memory = executor heap + off-heap (ND4J).
   case "$memory" in *g) heap="$(( ${memory%g} * 1024 / 2 ))m" ;; *m) heap="$(( ${memory%m} / 2 ))m" ;; esac
   local cmd=("$HERE/submit.sh" standalone "${POS[0]}" "${POS[1]}" --master "$master" --spark-home "$SH"

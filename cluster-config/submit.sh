@@ -70,7 +70,7 @@ case "$TARGET" in
   local|standalone|yarn|k8s) ;;
   *) refuse "TARGET '$TARGET' is not one of local, standalone, yarn, k8s" ;;
 esac
-[ -f "$GRID" ] && [ -r "$GRID" ] || refuse "GRID '$GRID' is not a readable file"
+if ! { [ -f "$GRID" ] && [ -r "$GRID" ]; }; then refuse "GRID '$GRID' is not a readable file"; fi
 GRID="$(cd "$(dirname "$GRID")" && pwd)/$(basename "$GRID")"
 
 # OUT: a URI the driver can write. In cluster deploy mode (yarn, k8s) the driver runs on some node of
@@ -152,7 +152,9 @@ if [ "$TARGET" = yarn ] || [ "$TARGET" = k8s ]; then DEPLOY=cluster; fi
 PROPS_USED="$PROPS"
 TMP=""
 if [ -n "$SECRET_FILE" ]; then
-  [ -f "$SECRET_FILE" ] && [ -r "$SECRET_FILE" ] || refuse "--secret-file '$SECRET_FILE' is not a readable file"
+  if ! { [ -f "$SECRET_FILE" ] && [ -r "$SECRET_FILE" ]; }; then
+    refuse "--secret-file '$SECRET_FILE' is not a readable file"
+  fi
   TMP="$(mktemp -d "${TMPDIR:-/tmp}/rank-sweep-submit.XXXXXX")"
   chmod 700 "$TMP"
   PROPS_USED="$TMP/spark-defaults.conf"
