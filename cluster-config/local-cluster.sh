@@ -20,14 +20,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HERE="$ROOT/cluster-config"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true)
+# shellcheck source=SCRIPTDIR/spark-java-opens.sh
+source "$HERE/spark-java-opens.sh"
 
 say() { echo "local-cluster: $*" >&2; }
 refuse() { echo "local-cluster: $*" >&2; exit 2; }
@@ -158,7 +152,7 @@ up() {
   local port ui
   port="$(free_port)"; ui="$(free_port)"
   local cp="$SH/conf:$SH/jars/*"
-  local mcmd=("$JAVA" "${OPENS[@]}" -Xmx512m -cp "$cp" org.apache.spark.deploy.master.Master
+  local mcmd=("$JAVA" "${SPARK_JAVA_OPENS[@]}" -Xmx512m -cp "$cp" org.apache.spark.deploy.master.Master
               --host 127.0.0.1 --port "$port" --webui-port "$ui" --properties-file "$DIR/daemon.conf")
   show "${mcmd[@]}"
   nohup "${mcmd[@]}" > "$DIR/logs/master.log" 2>&1 < /dev/null &
@@ -166,7 +160,7 @@ up() {
   local i
   for i in $(seq 1 "$WORKERS"); do
     mkdir -p "$DIR/work/worker-$i"
-    local wcmd=("$JAVA" "${OPENS[@]}" -Xmx512m -cp "$cp" org.apache.spark.deploy.worker.Worker
+    local wcmd=("$JAVA" "${SPARK_JAVA_OPENS[@]}" -Xmx512m -cp "$cp" org.apache.spark.deploy.worker.Worker
                 --host 127.0.0.1 --cores "$CORES" --memory "$MEMORY" --webui-port 0
                 --work-dir "$DIR/work/worker-$i" --properties-file "$DIR/daemon.conf" "spark://127.0.0.1:$port")
     show "${wcmd[@]}"

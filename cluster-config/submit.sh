@@ -28,15 +28,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONF_DIR="$ROOT/cluster-config"
 MAIN_CLASS="org.ranksweep.sweep.cli.SweepMain"
 K8S_JAR="local:///opt/rank-sweep/sweep-job.jar"
-# Spark 4 on Java 17: the packages Spark's own launcher opens (a bare `java` needs them passed).
-SPARK_OPENS=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true)
+# shellcheck source=SCRIPTDIR/spark-java-opens.sh
+source "$CONF_DIR/spark-java-opens.sh"
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; }
 refuse() { echo "submit.sh: $*" >&2; exit 2; }
@@ -124,7 +117,7 @@ if [ -n "$SPARK_DIR" ] && [ -x "$SPARK_DIR/bin/spark-submit" ]; then
   LAUNCH=("$SPARK_DIR/bin/spark-submit")
 elif [ -n "$SPARK_DIR" ] && [ -d "$SPARK_DIR/jars" ]; then
   JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-  LAUNCH=("$JAVA" "${SPARK_OPENS[@]}" -Xmx"${SUBMIT_DRIVER_HEAP:-4g}"
+  LAUNCH=("$JAVA" "${SPARK_JAVA_OPENS[@]}" -Xmx"${SUBMIT_DRIVER_HEAP:-4g}"
           -Dlog4j2.configurationFile="$CONF_DIR/log4j2.xml"
           -cp "$SPARK_DIR/conf:$SPARK_DIR/jars/*" org.apache.spark.deploy.SparkSubmit)
 elif [ -n "$SPARK_DIR" ]; then
