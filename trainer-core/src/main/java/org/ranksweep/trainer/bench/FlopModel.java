@@ -38,6 +38,24 @@ public final class FlopModel {
         return f;
     }
 
+    /**
+     * One clean loss-and-gradient pass on the sufficient-statistics path (see {@code Trainer.Path}):
+     * the prefix products P_i = W_i...W_1 and, back, dW_i and W_i^T D_i, each 2 d_i d_(i-1) d_0 for
+     * i &gt;= 2; E = R L and E L^T, each 2 d_H d_0 p, or d_H d_0^2 when L is square and triangular
+     * (p = min(m, d_0)).
+     */
+    public static double sufficientPass(RunConfig c, int m) {
+        int[] d = c.widths;
+        int h = d.length - 1;
+        double f = 0;
+        for (int i = 2; i <= h; i++) {
+            f += 3 * 2.0 * d[i] * d[i - 1] * d[0];
+        }
+        int p = Math.min(m, d[0]);
+        f += p == d[0] ? 2.0 * d[h] * d[0] * d[0] : 2 * 2.0 * d[h] * d[0] * p;
+        return f;
+    }
+
     public static double svdValues(int rows, int cols) {
         double k = Math.min(rows, cols);
         double l = Math.max(rows, cols);
@@ -47,10 +65,11 @@ public final class FlopModel {
         return 4 * k * k * l - 4 * k * k * k / 3;
     }
 
-    public static double checkpointExtras(RunConfig c) {
+    /** R's product (unless the pass just made it, as the sufficient-statistics pass does) and the SVDs. */
+    public static double checkpointExtras(RunConfig c, boolean product) {
         int[] d = c.widths;
         double f = 0;
-        for (int i = 2; i < d.length; i++) {
+        for (int i = 2; product && i < d.length; i++) {
             f += 2.0 * d[i] * d[i - 1] * d[0];
         }
         f += svdValues(d[d.length - 1], d[0]);
@@ -60,12 +79,22 @@ public final class FlopModel {
         return f;
     }
 
-    /** FLOPs of the whole run of {@code c} on m samples (full batch). */
+    /** FLOPs of the whole run of {@code c} on m samples, on the path the trainer takes for it. */
     public static double run(RunConfig c, int m) {
+        return run(c, m, sufficientStatisticsCheaper(c, m));
+    }
+
+    /** Whether the sufficient-statistics path applies to {@code c} and costs fewer FLOPs a pass on m samples. */
+    public static boolean sufficientStatisticsCheaper(RunConfig c, int m) {
+        return c.sufficientStatisticsApply() && sufficientPass(c, m) < pass(c, m, true);
+    }
+
+    /** FLOPs of the whole run of {@code c} on m samples, on the sufficient-statistics path or the direct one. */
+    public static double run(RunConfig c, int m, boolean sufficientStatistics) {
         int checkpoints = 1 + c.epochs / c.checkpointEvery + (c.epochs % c.checkpointEvery == 0 ? 0 : 1);
-        double pass = pass(c, m, true);
+        double pass = sufficientStatistics ? sufficientPass(c, m) : pass(c, m, true);
         double steps;
-        if (c.noise.stepUsesCleanGradient()) {
+        if (c.stepUsesCleanGradient()) {
             // steps right after a checkpoint reuse its pass; the last checkpoint's pass is extra
             steps = (c.epochs - (checkpoints - 1)) * pass;
         } else {
@@ -74,6 +103,6 @@ public final class FlopModel {
         if (c.noise == NoiseType.SGD) {
             steps = c.epochs * pass; // m samples per epoch, in batches
         }
-        return steps + checkpoints * (pass + checkpointExtras(c));
+        return steps + checkpoints * (pass + checkpointExtras(c, !sufficientStatistics));
     }
 }

@@ -115,6 +115,22 @@ public final class RunConfig implements Serializable {
         return hiddenActivation == Activation.LINEAR && outputActivation == Activation.LINEAR;
     }
 
+    /**
+     * Whether each step starts from the clean full-batch gradient: noise none, gradient, jin-pgd and
+     * spectral, and every other full-batch noise at level 0 (which is plain gradient descent).
+     */
+    public boolean stepUsesCleanGradient() {
+        return noise.stepUsesCleanGradient() || (sigma == 0 && noise != NoiseType.SGD);
+    }
+
+    /**
+     * Whether the loss and gradients may come from the data's sufficient statistics (the trainer's
+     * sufficient-statistics path): a linear network trained on the clean full-batch gradient.
+     */
+    public boolean sufficientStatisticsApply() {
+        return isLinear() && stepUsesCleanGradient();
+    }
+
     /** {@code 1000-500-250:linear}, with {@code :tanh} appended when the output layer has an activation. */
     public String architecture() {
         StringBuilder s = new StringBuilder();

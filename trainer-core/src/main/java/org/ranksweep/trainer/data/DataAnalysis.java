@@ -21,6 +21,11 @@ import org.ranksweep.trainer.linalg.Tolerance;
  *   L* = 1/2 ( ||Y - Yhat||_F^2 + sum_{i > k} s_i^2 )      (divided by m for the mean loss)
  * </pre>
  * ||Y - Yhat||_F^2 is read off the last m - p rows of Q^T Y^T, so nothing is subtracted from ||Y||^2.
+ *
+ * <p>The same factorisation gives a full-batch linear network everything it needs from the data
+ * (the trainer's sufficient-statistics path): with L = R^T (d_x x p) and Y Q (d_y x p),
+ * ||R X - Y||_F^2 = ||R L - Y Q||_F^2 + ||Y - Yhat||_F^2 and the gradient in R is (R L - Y Q) L^T,
+ * each without cancellation.
  */
 public final class DataAnalysis {
     /** Singular values closer than this, relative to the largest, are not "distinct" (assumption iv). */
@@ -41,8 +46,15 @@ public final class DataAnalysis {
     public final double residual;
     /** min_i (s_i - s_(i+1)) / s_1 over the nonzero fit singular values (assumption iv). */
     public final double minRelativeGap;
+    /** p = min(m, d_x), the columns of {@link #xFactor} and {@link #yProjected}. */
+    public final int factorRank;
+    /** L (d_x x p, column-major, zero above the diagonal) with X = L Q^T. */
+    private final double[] xFactor;
+    /** Y Q (d_y x p, column-major). */
+    private final double[] yProjected;
 
-    private DataAnalysis(Dataset ds, int xRank, int yxtRank, double[] s, double residual, double gap) {
+    private DataAnalysis(Dataset ds, int xRank, int yxtRank, double[] s, double residual, double gap, int p,
+            double[] xFactor, double[] yProjected) {
         this.samples = ds.samples;
         this.inputs = ds.inputs;
         this.outputs = ds.outputs;
@@ -51,6 +63,19 @@ public final class DataAnalysis {
         this.fitSingularValues = s;
         this.residual = residual;
         this.minRelativeGap = gap;
+        this.factorRank = p;
+        this.xFactor = xFactor;
+        this.yProjected = yProjected;
+    }
+
+    /** A copy of L (d_x x p, column-major, lower trapezoidal) with X = L Q^T. */
+    public double[] xFactor() {
+        return xFactor.clone();
+    }
+
+    /** A copy of Y Q (d_y x p, column-major). */
+    public double[] yProjected() {
+        return yProjected.clone();
     }
 
     /** (ii) d_x, d_y &lt;= m. */
@@ -143,14 +168,22 @@ public final class DataAnalysis {
         check(info, "dormqr");
         double residual = 0;
         double[] c = new double[p * dy];
+        double[] yq = new double[dy * p];
         for (int col = 0; col < dy; col++) {
             for (int row = 0; row < m; row++) {
                 double v = yt[col * m + row];
                 if (row < p) {
                     c[col * p + row] = v;
+                    yq[row * dy + col] = v;
                 } else {
                     residual += v * v;
                 }
+            }
+        }
+        double[] l = new double[dx * p];
+        for (int i = 0; i < p; i++) {
+            for (int j = i; j < dx; j++) {
+                l[i * dx + j] = xt[j * m + i];
             }
         }
         double[] s = Svd.values(c, p, dy);
@@ -159,7 +192,7 @@ public final class DataAnalysis {
         for (int i = 0; i + 1 < nonzero; i++) {
             gap = Math.min(gap, (s[i] - s[i + 1]) / s[0]);
         }
-        return new DataAnalysis(ds, xRank, yxtRank, s, residual, gap);
+        return new DataAnalysis(ds, xRank, yxtRank, s, residual, gap, p, l, yq);
     }
 
     private static void requireFinite(double[] a, int rows, String name) {

@@ -1,8 +1,13 @@
 package org.ranksweep.trainer.train;
 
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasColMajor;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasLower;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasNonUnit;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasRight;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
+
+import java.util.concurrent.atomic.LongAdder;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -20,7 +25,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * trainer allocates); the shapes are checked.
  */
 final class Gemm {
+    /** Nanoseconds spent in level-3 calls while {@link #timing} is on (the bench's "time in GEMM"). */
+    private static final LongAdder NANOS = new LongAdder();
+    private static volatile boolean timing;
+
     private Gemm() {
+    }
+
+    /** Starts or stops counting the time spent in GEMM and TRMM calls (off by default: it costs two clock reads a call). */
+    static void timing(boolean on) {
+        timing = on;
+    }
+
+    /** Nanoseconds counted so far in GEMM and TRMM calls, on every thread. */
+    static long nanos() {
+        return NANOS.sum();
     }
 
     /** y += alpha x (same shape, plain arrays); no allocation. */
@@ -76,9 +95,15 @@ final class Gemm {
                 && (x.dataType() == DataType.DOUBLE || x.dataType() == DataType.FLOAT);
     }
 
+    /** C = op(A) op(B). */
     static void mul(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
+        mul(1.0, a, b, c, transA, transB);
+    }
+
+    /** C = alpha op(A) op(B). */
+    static void mul(double alpha, INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
         if (!plain(a) || !plain(b) || !plain(c) || a.dataType() != c.dataType() || b.dataType() != c.dataType()) {
-            org.nd4j.linalg.factory.Nd4j.gemm(a, b, c, transA, transB, 1.0, 0.0);
+            org.nd4j.linalg.factory.Nd4j.gemm(a, b, c, transA, transB, alpha, 0.0);
             return;
         }
         int m = (int) c.rows();
@@ -100,14 +125,48 @@ final class Gemm {
         int ldc = Math.max(1, m);
         int ta = transA ? CblasTrans : CblasNoTrans;
         int tb = transB ? CblasTrans : CblasNoTrans;
+        boolean timed = timing;
+        long t0 = timed ? System.nanoTime() : 0;
         if (c.dataType() == DataType.DOUBLE) {
-            openblas_nolapack.cblas_dgemm(CblasColMajor, ta, tb, m, n, k, 1.0,
+            openblas_nolapack.cblas_dgemm(CblasColMajor, ta, tb, m, n, k, alpha,
                     (DoublePointer) a.data().addressPointer(), lda, (DoublePointer) b.data().addressPointer(), ldb,
                     0.0, (DoublePointer) c.data().addressPointer(), ldc);
         } else {
-            openblas_nolapack.cblas_sgemm(CblasColMajor, ta, tb, m, n, k, 1.0f,
+            openblas_nolapack.cblas_sgemm(CblasColMajor, ta, tb, m, n, k, (float) alpha,
                     (FloatPointer) a.data().addressPointer(), lda, (FloatPointer) b.data().addressPointer(), ldb,
                     0.0f, (FloatPointer) c.data().addressPointer(), ldc);
+        }
+        if (timed) {
+            NANOS.add(System.nanoTime() - t0);
+        }
+    }
+
+    /**
+     * B = alpha B op(L) in place, L square and lower triangular (only its lower triangle is read): half
+     * the work of the GEMM with a full L. Both arrays plain and of one type, B's columns = L's order.
+     */
+    static void mulLowerRight(double alpha, INDArray b, INDArray l, boolean transL) {
+        int m = (int) b.rows();
+        int n = (int) b.columns();
+        if (!plain(b) || !plain(l) || b.dataType() != l.dataType() || l.rows() != n || l.columns() != n) {
+            throw new IllegalArgumentException("trmm shapes: B " + java.util.Arrays.toString(b.shape()) + " L "
+                    + java.util.Arrays.toString(l.shape()));
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int tl = transL ? CblasTrans : CblasNoTrans;
+        boolean timed = timing;
+        long t0 = timed ? System.nanoTime() : 0;
+        if (b.dataType() == DataType.DOUBLE) {
+            openblas_nolapack.cblas_dtrmm(CblasColMajor, CblasRight, CblasLower, tl, CblasNonUnit, m, n, alpha,
+                    (DoublePointer) l.data().addressPointer(), n, (DoublePointer) b.data().addressPointer(), m);
+        } else {
+            openblas_nolapack.cblas_strmm(CblasColMajor, CblasRight, CblasLower, tl, CblasNonUnit, m, n, (float) alpha,
+                    (FloatPointer) l.data().addressPointer(), n, (FloatPointer) b.data().addressPointer(), m);
+        }
+        if (timed) {
+            NANOS.add(System.nanoTime() - t0);
         }
     }
 }

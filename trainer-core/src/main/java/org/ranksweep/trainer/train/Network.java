@@ -32,6 +32,7 @@ final class Network implements AutoCloseable {
     /** g[i] is the gradient of W_(i+1) from the last backward pass. */
     final INDArray[] g;
     private final Map<Integer, Workspace> workspaces = new HashMap<>();
+    private FactorWorkspace factorWorkspace;
 
     Network(int[] widths, Activation hidden, Activation output, LossKind lossKind, DataType dtype,
             double[][] initial) {
@@ -83,6 +84,16 @@ final class Network implements AutoCloseable {
                 mask[i] = Nd4j.create(dtype, new long[] {widths[i], act[i].columns()}, 'f');
             }
             return dropped[i];
+        }
+
+        long elements() {
+            long n = residual.length();
+            for (INDArray[] group : new INDArray[][] {act, dropped, mask, delta}) {
+                for (INDArray a : group) {
+                    n += a == null ? 0 : a.length();
+                }
+            }
+            return n;
         }
 
         void close() {
@@ -181,6 +192,135 @@ final class Network implements AutoCloseable {
         return loss;
     }
 
+    /**
+     * A full-batch linear network's view of the data: X = L Q^T (L d_0 x p, p = min(m, d_0)), Y Q and
+     * ||Y - Y Q Q^T||_F^2 (see {@link org.ranksweep.trainer.data.DataAnalysis}). The loss and gradients
+     * at every step then cost O(d_0 p d_H + d_0 sum_i d_i d_(i-1)), whatever the number of samples.
+     */
+    static final class Factors implements AutoCloseable {
+        final INDArray l;
+        final INDArray yq;
+        final double residual;
+        final int samples;
+        /** L square (p = d_0), so its products are triangular (TRMM, half the work). */
+        final boolean square;
+
+        Factors(double[] l, double[] yq, int inputs, int outputs, int p, double residual, int samples,
+                DataType dtype) {
+            this.l = matrix(l, inputs, p, dtype);
+            this.yq = matrix(yq, outputs, p, dtype);
+            this.residual = residual;
+            this.samples = samples;
+            this.square = p == inputs;
+        }
+
+        long bytes() {
+            return (l.length() + yq.length()) * l.dataType().width();
+        }
+
+        @Override
+        public void close() {
+            l.close();
+            yq.close();
+        }
+    }
+
+    /** Buffers of the sufficient-statistics pass. */
+    private final class FactorWorkspace {
+        /** prefix[i] = W_i ... W_1 (d_i x d_0) for i >= 2; prefix[1] is W_1 itself. */
+        final INDArray[] prefix = new INDArray[depth + 1];
+        /** delta[i] = dLoss/dP_i (d_i x d_0) for i >= 2. */
+        final INDArray[] delta = new INDArray[depth + 1];
+        final INDArray residual;
+
+        FactorWorkspace(int p) {
+            for (int i = 2; i <= depth; i++) {
+                prefix[i] = Nd4j.create(dtype, new long[] {widths[i], widths[0]}, 'f');
+                delta[i] = Nd4j.create(dtype, new long[] {widths[i], widths[0]}, 'f');
+            }
+            residual = Nd4j.create(dtype, new long[] {widths[depth], p}, 'f');
+        }
+
+        void close() {
+            for (int i = 2; i <= depth; i++) {
+                prefix[i].close();
+                delta[i].close();
+            }
+            residual.close();
+        }
+    }
+
+    /**
+     * The clean loss and gradients of a linear network from the data's factors alone (no dropout):
+     * the same values as {@link #lossAndGradients} with {@code Dropout.NONE}, up to rounding. With
+     * P_i = W_i...W_1, R = P_H and E = R L - Y Q: loss = s/2 (||E||^2 + ||Y - Y Q Q^T||^2),
+     * dLoss/dR = s E L^T, then dW_i = (W_(i+1)^T ... W_H^T dLoss/dR) P_(i-1)^T.
+     */
+    double lossAndGradients(Factors f) {
+        if (hidden != Activation.LINEAR || output != Activation.LINEAR) {
+            throw new IllegalStateException("the sufficient-statistics pass needs a linear network");
+        }
+        int p = Math.toIntExact(f.l.columns());
+        if (factorWorkspace == null) {
+            factorWorkspace = new FactorWorkspace(p);
+        }
+        FactorWorkspace ws = factorWorkspace;
+        INDArray[] prefix = ws.prefix;
+        prefix[1] = w[0];
+        for (int i = 2; i <= depth; i++) {
+            Gemm.mul(w[i - 1], prefix[i - 1], prefix[i], false, false);
+        }
+        INDArray e = ws.residual;
+        if (f.square) {
+            Gemm.copy(prefix[depth], e);
+            Gemm.mulLowerRight(1.0, e, f.l, false);
+        } else {
+            Gemm.mul(prefix[depth], f.l, e, false, false);
+        }
+        Gemm.axpy(-1.0, f.yq, e);
+        double scale = lossKind == LossKind.MEAN ? 1.0 / f.samples : 1.0;
+        double loss = 0.5 * (Gemm.sumSquares(e) + f.residual) * scale;
+        // dLoss/dR lands in delta[H], or straight in g[0] for a single layer
+        INDArray top = depth == 1 ? g[0] : ws.delta[depth];
+        if (f.square) {
+            Gemm.copy(e, top);
+            Gemm.mulLowerRight(scale, top, f.l, true);
+        } else {
+            Gemm.mul(scale, e, f.l, top, false, true);
+        }
+        for (int i = depth; i >= 2; i--) {
+            Gemm.mul(ws.delta[i], prefix[i - 1], g[i - 1], false, true);
+            Gemm.mul(w[i - 1], ws.delta[i], i == 2 ? g[0] : ws.delta[i - 1], true, false);
+        }
+        return loss;
+    }
+
+    /** R = W_H...W_1 (column-major) as the last sufficient-statistics pass made it (weights unchanged since). */
+    double[] productOfLastFactorPass() {
+        if (factorWorkspace == null) {
+            throw new IllegalStateException("no sufficient-statistics pass yet");
+        }
+        return (depth == 1 ? w[0] : factorWorkspace.prefix[depth]).data().asDouble();
+    }
+
+    /** Bytes of native memory this network holds (weights, gradients, every workspace so far). */
+    long bytes() {
+        long n = 0;
+        for (int i = 0; i < depth; i++) {
+            n += w[i].length() + g[i].length();
+        }
+        for (Workspace ws : workspaces.values()) {
+            n += ws.elements();
+        }
+        if (factorWorkspace != null) {
+            n += factorWorkspace.residual.length();
+            for (int i = 2; i <= depth; i++) {
+                n += factorWorkspace.prefix[i].length() + factorWorkspace.delta[i].length();
+            }
+        }
+        return n * dtype.width();
+    }
+
     /** sqrt(sum_i ||g_i||_F^2). */
     double gradientNorm() {
         double s = 0;
@@ -218,6 +358,10 @@ final class Network implements AutoCloseable {
             ws.close();
         }
         workspaces.clear();
+        if (factorWorkspace != null) {
+            factorWorkspace.close();
+            factorWorkspace = null;
+        }
         for (int i = 0; i < depth; i++) {
             w[i].close();
             g[i].close();

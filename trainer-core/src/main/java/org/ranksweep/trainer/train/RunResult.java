@@ -29,10 +29,17 @@ public final class RunResult implements Serializable {
     public final Checkpoint[] checkpoints;
     /** The data check; null when the run failed before it. */
     public final DataReport data;
+    /** How the loss and gradients were computed: {@code direct} or {@code sufficient-statistics}. */
+    public final String path;
+    /** Peak bytes of native (off-heap) arrays the run held at once: data, weights, buffers. */
+    public final long nativeBytes;
+    /** Bytes the run allocated on the Java heap on its own thread (JVM-dependent; -1 when unknown). */
+    public final long heapAllocatedBytes;
 
     public RunResult(RunStatus status, String error, int epochsRun, int fullRank, int finalRank,
             int timeToFullRank, double finalLoss, double optimalLoss, double lossGap, long wallMs,
-            long checkpointMs, long svdMs, Checkpoint[] checkpoints, DataReport data) {
+            long checkpointMs, long svdMs, Checkpoint[] checkpoints, DataReport data, String path, long nativeBytes,
+            long heapAllocatedBytes) {
         this.status = status;
         this.error = error;
         this.epochsRun = epochsRun;
@@ -47,12 +54,15 @@ public final class RunResult implements Serializable {
         this.svdMs = svdMs;
         this.checkpoints = checkpoints;
         this.data = data;
+        this.path = path;
+        this.nativeBytes = nativeBytes;
+        this.heapAllocatedBytes = heapAllocatedBytes;
     }
 
     /** A run that failed before training: no checkpoints, no data check. */
     public static RunResult failedBeforeTraining(int fullRank, Throwable cause) {
         return new RunResult(RunStatus.FAILED, cause.getClass().getName() + ": " + cause.getMessage(), 0, fullRank,
-                -1, -1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, new Checkpoint[0], null);
+                -1, -1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, new Checkpoint[0], null, null, 0, -1);
     }
 
     public boolean reachedFullRank() {

@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.ranksweep.trainer.bench.FlopModel;
 import org.ranksweep.trainer.config.ConfigException;
 import org.ranksweep.trainer.config.NoiseType;
 import org.ranksweep.trainer.config.Precision;
@@ -38,6 +39,40 @@ public final class Trainer {
     private Trainer() {
     }
 
+    /** How a run computes its loss and gradients. */
+    public enum Path {
+        /** The sufficient statistics where they apply and cost fewer FLOPs, else direct. */
+        AUTO,
+        /** Forward and backward passes over the samples. */
+        DIRECT,
+        /**
+         * From the data's factors X = L Q^T, Y Q (see {@link DataAnalysis}): a step costs no work per sample.
+         * Exact for full-batch linear networks whose step uses the clean gradient (none, gradient, jin-pgd,
+         * spectral noise); any other run fails its config check.
+         */
+        SUFFICIENT_STATISTICS;
+
+        /** The name in {@link RunResult#path}. */
+        public String label() {
+            return this == SUFFICIENT_STATISTICS ? "sufficient-statistics" : "direct";
+        }
+    }
+
+    /** The path {@link Path#AUTO} takes for {@code c} on m samples. */
+    public static Path choosePath(RunConfig c, int samples) {
+        return FlopModel.sufficientStatisticsCheaper(c, samples) ? Path.SUFFICIENT_STATISTICS : Path.DIRECT;
+    }
+
+    /** Starts or stops counting the time spent in the trainer's GEMM calls (for benchmarks; costs two clock reads a call). */
+    public static void countGemmTime(boolean on) {
+        Gemm.timing(on);
+    }
+
+    /** Nanoseconds counted so far in the trainer's GEMM calls, on every thread (see {@link #countGemmTime}). */
+    public static long gemmNanos() {
+        return Gemm.nanos();
+    }
+
     /** Loads (or takes from the cache) the run's data, then trains. */
     public static RunResult run(RunConfig c) {
         return run(c, DataLoader.load(c.data));
@@ -57,6 +92,15 @@ public final class Trainer {
      * run on a laptop, not a Spark task on a busy executor).
      */
     public static RunResult run(RunConfig c, Dataset data, boolean overlapSpectra) {
+        return run(c, data, overlapSpectra, Path.AUTO);
+    }
+
+    /** As {@link #run(RunConfig, Dataset, boolean)}, on the given path (benchmarks and tests compare them). */
+    public static RunResult run(RunConfig c, Dataset data, boolean overlapSpectra, Path path) {
+        if (path == Path.SUFFICIENT_STATISTICS && !c.sufficientStatisticsApply()) {
+            throw new ConfigException("path", "applies only to linear networks trained on the clean full-batch gradient"
+                    + " (noise none, gradient, jin-pgd or spectral), not " + c.architecture() + " with noise", c.noise);
+        }
         if (data.inputs != c.widths[0]) {
             throw new ConfigException("data.x", "has " + data.inputs + " columns but the architecture's input width is "
                     + c.widths[0], c.data.kind == org.ranksweep.trainer.data.DataSpec.Kind.FILE ? c.data.xPath
@@ -70,7 +114,7 @@ public final class Trainer {
         if (c.noise == NoiseType.SGD && c.batchSize > data.samples) {
             throw new ConfigException("batchSize", "must be <= the number of samples " + data.samples, c.batchSize);
         }
-        Run run = new Run(c, data);
+        Run run = new Run(c, data, path == Path.AUTO ? choosePath(c, data.samples) : path);
         run.asyncSpectra = overlapSpectra;
         return run.execute();
     }
@@ -88,7 +132,12 @@ public final class Trainer {
 
     /** Like {@link #run(RunConfig, Dataset)}, also returning the final weights. */
     static Outcome runKeepingWeights(RunConfig c, Dataset data) {
-        Run run = new Run(c, data);
+        return runKeepingWeights(c, data, Path.AUTO);
+    }
+
+    /** Like {@link #runKeepingWeights(RunConfig, Dataset)}, on the given path. */
+    static Outcome runKeepingWeights(RunConfig c, Dataset data, Path path) {
+        Run run = new Run(c, data, path == Path.AUTO ? choosePath(c, data.samples) : path);
         run.keepWeights = true;
         RunResult r = run.execute();
         return new Outcome(r, run.finalWeights);
@@ -133,6 +182,9 @@ public final class Trainer {
     private static final class Run {
         private final RunConfig c;
         private final Dataset data;
+        private final Path path;
+        /** The data's factors on the sufficient-statistics path; null on the direct path. */
+        private Network.Factors factors;
         private final Tolerance[] tolerances;
         private final int primary;
         private final double eps;
@@ -155,9 +207,10 @@ public final class Trainer {
         private boolean asyncSpectra;
         private double[][] finalWeights;
 
-        Run(RunConfig c, Dataset data) {
+        Run(RunConfig c, Dataset data, Path path) {
             this.c = c;
             this.data = data;
+            this.path = path;
             this.tolerances = c.parsedTolerances();
             this.primary = c.primaryIndex();
             this.eps = c.precision.eps;
@@ -183,14 +236,23 @@ public final class Trainer {
             RunStatus status = RunStatus.COMPLETED;
             String error = null;
             int epochsRun = 0;
+            long nativeBytes = 0;
+            long heap0 = HeapCounter.allocated();
             List<INDArray> owned = new ArrayList<>();
             Network net = null;
             try {
                 DataAnalysis analysis = DataAnalysis.of(data);
                 report = new DataReport(analysis, c.widths);
                 optimal = c.isLinear() ? analysis.optimalLoss(fullRank, c.loss) : Double.NaN;
-                INDArray x = own(owned, Network.matrix(data.x, data.inputs, data.samples, dtype));
-                INDArray y = own(owned, Network.matrix(data.y, data.outputs, data.samples, dtype));
+                INDArray x = null;
+                INDArray y = null;
+                if (path == Path.SUFFICIENT_STATISTICS) {
+                    factors = new Network.Factors(analysis.xFactor(), analysis.yProjected(), data.inputs, data.outputs,
+                            analysis.factorRank, analysis.residual, data.samples, dtype);
+                } else {
+                    x = own(owned, Network.matrix(data.x, data.inputs, data.samples, dtype));
+                    y = own(owned, Network.matrix(data.y, data.outputs, data.samples, dtype));
+                }
                 net = new Network(c.widths, c.hiddenActivation, c.outputActivation, c.loss, dtype,
                         Initializer.initialWeights(c));
                 NoiseSource rng = new NoiseSource(Seeds.noise(c.seed));
@@ -228,7 +290,12 @@ public final class Trainer {
                     }
                 }
                 if (net != null) {
+                    nativeBytes += net.bytes();
                     net.close();
+                }
+                if (factors != null) {
+                    nativeBytes += factors.bytes();
+                    factors.close();
                 }
                 if (outstandingNoise != null) {
                     try {
@@ -238,9 +305,11 @@ public final class Trainer {
                     }
                 }
                 for (INDArray a : owned) {
+                    nativeBytes += a.length() * a.dataType().width();
                     a.close();
                 }
             }
+            long heapBytes = heap0 < 0 ? -1 : HeapCounter.allocated() - heap0;
             List<Checkpoint> checkpoints;
             try {
                 checkpoints = collect();
@@ -265,7 +334,7 @@ public final class Trainer {
             double finalLoss = status == RunStatus.COMPLETED && last != null ? last.loss : lastLoss;
             return new RunResult(status, error, epochsRun, fullRank, last == null ? -1 : last.rank, ttf, finalLoss,
                     optimal, finalLoss - optimal, wallMs, checkpointNanos / 1_000_000, svdNanos / 1_000_000,
-                    checkpoints.toArray(new Checkpoint[0]), report);
+                    checkpoints.toArray(new Checkpoint[0]), report, path.label(), nativeBytes, heapBytes);
         }
 
         private boolean diverged(double loss) {
@@ -287,7 +356,7 @@ public final class Trainer {
          */
         private boolean checkpoint(Network net, INDArray x, INDArray y, int epoch, double optimal) {
             long t0 = System.nanoTime();
-            double loss = net.lossAndGradients(x, y, Network.Dropout.NONE, true);
+            double loss = cleanPass(net, x, y);
             gradFresh = true;
             freshLoss = loss;
             double gradNorm = net.gradientNorm();
@@ -295,7 +364,7 @@ public final class Trainer {
                 checkpointNanos += System.nanoTime() - t0;
                 return false;
             }
-            double[] r = product(net);
+            double[] r = factors != null ? net.productOfLastFactorPass() : product(net);
             double[][] layers = new double[c.depth()][];
             for (int i = 0; i < layers.length; i++) {
                 layers[i] = net.weights(i);
@@ -313,6 +382,11 @@ public final class Trainer {
             pending.add(p);
             checkpointNanos += System.nanoTime() - t0;
             return true;
+        }
+
+        /** The clean full-batch loss and gradients, on the run's path. */
+        private double cleanPass(Network net, INDArray x, INDArray y) {
+            return factors != null ? net.lossAndGradients(factors) : net.lossAndGradients(x, y, Network.Dropout.NONE, true);
         }
 
         /** Singular values of R and ranks of R and of every W_i (thread-safe: touches only its arguments). */
@@ -404,17 +478,19 @@ public final class Trainer {
 
             private double fullBatchStep() {
                 double sigma = c.sigma;
-                switch (c.noise) {
-                    case INPUT:
-                        return sigma == 0 ? plainStep(x, y) : plainStep(perturbed(x, sigma), y);
-                    case OUTPUT:
-                        return sigma == 0 ? plainStep(x, y) : plainStep(x, perturbed(y, sigma));
-                    case GAUSSIAN_DROPOUT:
-                        return droppedStep(sigma == 0 ? Network.Dropout.NONE : Network.Dropout.gaussian(sigma, rng));
-                    case BERNOULLI_DROPOUT:
-                        return droppedStep(sigma == 0 ? Network.Dropout.NONE : Network.Dropout.bernoulli(sigma, rng));
-                    default:
-                        break;
+                if (!c.stepUsesCleanGradient()) {
+                    switch (c.noise) {
+                        case INPUT:
+                            return plainStep(perturbed(x, sigma), y);
+                        case OUTPUT:
+                            return plainStep(x, perturbed(y, sigma));
+                        case GAUSSIAN_DROPOUT:
+                            return droppedStep(Network.Dropout.gaussian(sigma, rng));
+                        case BERNOULLI_DROPOUT:
+                            return droppedStep(Network.Dropout.bernoulli(sigma, rng));
+                        default:
+                            throw new IllegalStateException("no full-batch step for " + c.noise);
+                    }
                 }
                 double loss = cleanGradient();
                 if (c.noise == NoiseType.GRADIENT && sigma > 0) {
@@ -445,12 +521,6 @@ public final class Trainer {
             }
 
             private double droppedStep(Network.Dropout dropout) {
-                if (!dropout.active()) {
-                    double loss = cleanGradient();
-                    net.step(c.learningRate);
-                    gradFresh = false;
-                    return loss;
-                }
                 double loss = net.lossAndGradients(x, y, dropout, true);
                 net.step(c.learningRate);
                 gradFresh = false;
@@ -460,7 +530,7 @@ public final class Trainer {
             /** The clean full-batch gradient at the current weights (reused from a checkpoint when fresh). */
             private double cleanGradient() {
                 if (!gradFresh) {
-                    freshLoss = net.lossAndGradients(x, y, Network.Dropout.NONE, true);
+                    freshLoss = cleanPass(net, x, y);
                     gradFresh = true;
                 }
                 return freshLoss;
