@@ -1,5 +1,9 @@
 package org.ranksweep.trainer.cli;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -7,9 +11,11 @@ import org.ranksweep.trainer.bench.Ceiling;
 import org.ranksweep.trainer.bench.FlopModel;
 import org.ranksweep.trainer.config.InitScheme;
 import org.ranksweep.trainer.config.NoiseType;
+import org.ranksweep.trainer.config.Precision;
 import org.ranksweep.trainer.config.RunConfig;
 import org.ranksweep.trainer.data.DataLoader;
 import org.ranksweep.trainer.data.DataSpec;
+import org.ranksweep.trainer.data.Dataset;
 import org.ranksweep.trainer.linalg.ComputeThreads;
 import org.ranksweep.trainer.linalg.NativeLinalg;
 import org.ranksweep.trainer.train.RunResult;
@@ -18,15 +24,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code sweep bench}: the study's Figure-1 run (1000-500-250 linear, 1000 samples, 50 full-batch epochs,
- * balanced rank-10 start, checkpoint every epoch) timed against the machine's GEMM ceiling measured in
- * the same process.
+ * {@code sweep bench}: the study's Figure-1 run (1000 samples, 50 full-batch epochs, balanced rank-10
+ * start, checkpoint every epoch) and its depth-5 and sigmoid variants, on each path and precision, timed
+ * against the machine's dgemm and sgemm rates measured in the same process through the BLAS the trainer
+ * calls. For each: run time, time in SVDs (on their own thread, overlapping training), in GEMMs, heap
+ * allocated and GC time, and the ratio of run time to the run's FLOPs at the ceiling rate.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time the Figure-1 run against this machine's dgemm ceiling (numbers for the README).")
+        description = "Time the Figure-1 run and its depth-5 and sigmoid variants against this machine's "
+                + "dgemm/sgemm ceilings (numbers for the README).")
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--arch", defaultValue = "1000-500-250:linear")
-    String architecture;
+    /** The configurations: Figure 1, five layers, the non-linear one. */
+    static final String[][] CONFIGS = {
+        {"figure-1", "1000-500-250:linear"},
+        {"depth-5", "1000-800-600-450-350-250:linear"},
+        {"sigmoid", "1000-500-250:sigmoid"}};
+
+    @Option(names = "--configs", defaultValue = "figure-1,depth-5,sigmoid", split = ",",
+            description = "Which of figure-1, depth-5, sigmoid (default: all), or NAME=ARCHITECTURE for another.")
+    List<String> configs;
+
+    @Option(names = "--ceiling-seconds", defaultValue = "2", description = "Seconds of each GEMM ceiling measurement.")
+    double ceilingSeconds;
 
     @Option(names = "--samples", defaultValue = "1000")
     int samples;
@@ -37,10 +56,19 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "1")
     int checkpointEvery;
 
-    @Option(names = "--noise", defaultValue = "none,gradient", split = ",")
-    String[] noises;
+    @Option(names = "--noise", defaultValue = "none,gradient", split = ",",
+            description = "Noise types (gradient at sigma 0.01); configurations after the first run the first only.")
+    List<String> noises;
 
-    @Option(names = "--repeat", defaultValue = "2", description = "Timed runs per noise type (the best is reported).")
+    @Option(names = "--paths", defaultValue = "direct,sufficient-statistics", split = ",",
+            description = "direct and/or sufficient-statistics (linear networks only).")
+    List<String> paths;
+
+    @Option(names = "--precisions", defaultValue = "float64,float32", split = ",",
+            description = "float64 and/or float32: every one for the first configuration and noise, the first one for the rest.")
+    List<String> precisions;
+
+    @Option(names = "--repeat", defaultValue = "2", description = "Timed runs per line (the fastest is reported).")
     int repeat;
 
     @Option(names = "--overlap-spectra", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -53,39 +81,167 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        System.out.printf(Locale.ROOT, "threads: OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s; cores %d; netlib: %s%n",
-                System.getenv("OMP_NUM_THREADS"), System.getenv("OPENBLAS_NUM_THREADS"),
-                Runtime.getRuntime().availableProcessors(), NativeLinalg.describe());
+        List<Line> lines = lines();
         int cores = Runtime.getRuntime().availableProcessors();
+        System.out.printf(Locale.ROOT, "machine: %d cores, %s; Java %s; OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s; "
+                + "SVDs: %s%n", cores, cpuModel(), System.getProperty("java.version"), System.getenv("OMP_NUM_THREADS"),
+                System.getenv("OPENBLAS_NUM_THREADS"), NativeLinalg.describe());
         ComputeThreads.set(cores, "ceiling: every core");
-        double nd4j = Ceiling.nd4jGemm(1000, DataType.DOUBLE, 2.0);
-        double netlib = Ceiling.netlibDgemm(1000, 2.0);
-        double ceiling = Math.max(nd4j, netlib);
-        System.out.printf(Locale.ROOT, "dgemm 1000^3: ND4J on %d threads %.1f GFLOP/s, netlib %.1f GFLOP/s; "
-                + "ceiling %.1f GFLOP/s%n", cores, nd4j, netlib, ceiling);
+        double dgemm = Math.max(Ceiling.nd4jGemm(1000, DataType.DOUBLE, ceilingSeconds),
+                Ceiling.netlibDgemm(1000, ceilingSeconds));
+        double sgemm = Ceiling.nd4jGemm(1000, DataType.FLOAT, ceilingSeconds);
+        System.out.printf(Locale.ROOT, "ceilings (1000^3 GEMM on %d threads, the trainer's OpenBLAS): dgemm %.1f GFLOP/s, "
+                + "sgemm %.1f GFLOP/s%n", cores, dgemm, sgemm);
         int train = ComputeThreads.forSingleRun(threads, overlap);
-        for (String noise : noises) {
-            RunConfig c = RunConfig.builder().architecture(architecture).noise(NoiseType.parse("--noise", noise))
-                    .sigma(0.01).init(InitScheme.BALANCED_LOW_RANK).initRank(10).initScale(0.1).learningRate(0.05)
-                    .epochs(epochs).checkpointEvery(checkpointEvery).seed(0)
-                    .data(DataSpec.synthetic(0, 0, samples, 7, DataSpec.DEFAULT_TEACHER_NOISE)).build();
-            DataLoader.load(c.data);
-            Trainer.run(c.toBuilder().epochs(2).build(), DataLoader.load(c.data), overlap); // warm-up
-            RunResult best = null;
-            for (int i = 0; i < repeat; i++) {
-                RunResult r = Trainer.run(c, DataLoader.load(c.data), overlap);
-                if (best == null || r.wallMs < best.wallMs) {
-                    best = r;
+        System.out.printf(Locale.ROOT, "%d epochs, %d samples, checkpoint every %d; %d training thread(s)%s; "
+                + "best of %d%n", epochs, samples, checkpointEvery, train, overlap ? " + 1 SVD thread" : "", repeat);
+        System.out.printf(Locale.ROOT, "%-9s %-8s %-21s %-7s %8s %8s %8s %9s %7s %7s %8s %6s %5s%n", "config", "noise",
+                "path", "prec", "run ms", "SVD ms", "GEMM ms", "alloc MB", "GC ms", "GFLOP", "floor ms", "ratio", "rank");
+        Trainer.countGemmTime(true);
+        try {
+            for (Line line : lines) {
+                Dataset data = DataLoader.load(line.config.data);
+                Trainer.run(line.config.toBuilder().epochs(2).build(), data, overlap, line.path); // warm-up
+                Measured best = null;
+                for (int i = 0; i < repeat; i++) {
+                    Measured m = measure(line, data);
+                    if (best == null || m.result.wallMs < best.result.wallMs) {
+                        best = m;
+                    }
+                }
+                double flops = FlopModel.run(line.config, samples, line.path == Trainer.Path.SUFFICIENT_STATISTICS);
+                double ceiling = line.config.precision == Precision.FLOAT32 ? sgemm : dgemm;
+                double floorMs = flops / (ceiling * 1e9) * 1e3;
+                RunResult r = best.result;
+                System.out.printf(Locale.ROOT, "%-9s %-8s %-21s %-7s %8d %8d %8.0f %9.1f %7d %7.1f %8.0f %6.2f %5d%n",
+                        line.name, line.config.noise, r.path, line.config.precision, r.wallMs, r.svdMs,
+                        best.gemmNanos / 1e6, r.heapAllocatedBytes / 1e6, best.gcMs, flops / 1e9, floorMs,
+                        r.wallMs / floorMs, r.finalRank);
+            }
+        } finally {
+            Trainer.countGemmTime(false);
+        }
+        System.out.println("SVD ms: values-only SVDs and rank decisions of R and every W_i, on their own thread while "
+                + "training goes on; floor: the run's FLOPs at the ceiling rate of its precision; ratio = run / floor.");
+        return 0;
+    }
+
+    /** One line of the table: a configuration on one path. */
+    private static final class Line {
+        final String name;
+        final RunConfig config;
+        final Trainer.Path path;
+
+        Line(String name, RunConfig config, Trainer.Path path) {
+            this.name = name;
+            this.config = config;
+            this.path = path;
+        }
+    }
+
+    private static final class Measured {
+        final RunResult result;
+        final long gemmNanos;
+        final long gcMs;
+
+        Measured(RunResult result, long gemmNanos, long gcMs) {
+            this.result = result;
+            this.gemmNanos = gemmNanos;
+            this.gcMs = gcMs;
+        }
+    }
+
+    private Measured measure(Line line, Dataset data) {
+        long gemm0 = Trainer.gemmNanos();
+        long gc0 = gcMillis();
+        RunResult r = Trainer.run(line.config, data, overlap, line.path);
+        return new Measured(r, Trainer.gemmNanos() - gemm0, gcMillis() - gc0);
+    }
+
+    private List<Line> lines() {
+        List<Line> out = new ArrayList<>();
+        List<String[]> selected = selected();
+        for (String[] config : selected) {
+            boolean first = config == selected.get(0);
+            for (String noise : first ? noises : noises.subList(0, 1)) {
+                for (String precision : first && noise.equals(noises.get(0)) ? precisions : precisions.subList(0, 1)) {
+                    Precision p = Precision.parse("--precisions", precision);
+                    RunConfig.Builder b = RunConfig.builder().architecture(config[1]);
+                    RunConfig c = b.noise(NoiseType.parse("--noise", noise)).sigma(0.01).precision(p)
+                            .init(InitScheme.BALANCED_LOW_RANK).initRank(Math.min(10, b.build().fullRank()))
+                            .initScale(0.1).learningRate(0.05)
+                            .epochs(epochs).checkpointEvery(checkpointEvery).seed(0)
+                            .data(DataSpec.synthetic(0, 0, samples, 7, DataSpec.DEFAULT_TEACHER_NOISE)).build();
+                    for (String path : paths) {
+                        Trainer.Path tp = parsePath(path);
+                        if (tp == Trainer.Path.SUFFICIENT_STATISTICS && !c.sufficientStatisticsApply()) {
+                            continue;
+                        }
+                        out.add(new Line(config[0], c, tp));
+                    }
                 }
             }
-            double flops = FlopModel.run(c, samples);
-            double floorMs = flops / (ceiling * 1e9) * 1e3;
-            System.out.printf(Locale.ROOT, "%s %s, %d epochs, checkpoint every %d, %d training thread(s)%s: run %d ms, "
-                    + "of which SVD %d ms%s; %.1f GFLOP, floor at ceiling %.0f ms; ratio run/floor %.2f; "
-                    + "final rank %d%n", c.architecture(), noise, epochs, checkpointEvery, train,
-                    overlap ? " + 1 SVD thread" : "", best.wallMs, best.svdMs, overlap ? " (overlapped)" : "",
-                    flops / 1e9, floorMs, best.wallMs / floorMs, best.finalRank);
         }
-        return 0;
+        return out;
+    }
+
+    /** The configurations asked for, in the order of {@link #CONFIGS}, then the NAME=ARCHITECTURE ones. */
+    private List<String[]> selected() {
+        List<String[]> out = new ArrayList<>();
+        for (String[] known : CONFIGS) {
+            if (configs.contains(known[0])) {
+                out.add(known);
+            }
+        }
+        for (String c : configs) {
+            int eq = c.indexOf('=');
+            if (eq > 0) {
+                out.add(new String[] {c.substring(0, eq), c.substring(eq + 1)});
+            } else if (!isKnown(c)) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new BenchCommand()),
+                        "--configs: expected figure-1, depth-5, sigmoid or NAME=ARCHITECTURE, got '" + c + "'");
+            }
+        }
+        return out;
+    }
+
+    private static boolean isKnown(String name) {
+        for (String[] known : CONFIGS) {
+            if (known[0].equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Trainer.Path parsePath(String s) {
+        for (Trainer.Path p : new Trainer.Path[] {Trainer.Path.DIRECT, Trainer.Path.SUFFICIENT_STATISTICS}) {
+            if (p.label().equals(s)) {
+                return p;
+            }
+        }
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new BenchCommand()),
+                "--paths: expected direct or sufficient-statistics, got '" + s + "'");
+    }
+
+    private static long gcMillis() {
+        long ms = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return ms;
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("model name")) {
+                    return l.substring(l.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux: the model is only a label
+        }
+        return System.getProperty("os.arch");
     }
 }

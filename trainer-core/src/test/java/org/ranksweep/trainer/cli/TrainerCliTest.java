@@ -52,6 +52,33 @@ class TrainerCliTest {
         return o;
     }
 
+    /** The bench prints the ceilings and one line per configuration, path and precision, with every figure. */
+    @Test
+    void benchPrintsEveryFigureForEveryPathAndPrecision() {
+        Outcome o = run("bench", "--configs", "tiny=20-12-6:linear,tanh=20-12-6:tanh", "--samples", "40", "--epochs", "3",
+                "--repeat", "1", "--ceiling-seconds", "0.05", "--noise", "none,gradient");
+        assertEquals(0, o.code, o.err + o.out);
+        assertTrue(o.out.matches("(?s).*dgemm \\d+\\.\\d GFLOP/s, sgemm \\d+\\.\\d GFLOP/s.*"), o.out);
+        String[] expected = {
+            "tiny none direct float64", "tiny none sufficient-statistics float64", "tiny none direct float32",
+            "tiny none sufficient-statistics float32", "tiny gradient direct float64",
+            "tiny gradient sufficient-statistics float64", "tanh none direct float64"};
+        java.util.List<String> rows = new java.util.ArrayList<>();
+        for (String line : o.out.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 13 && (f[0].equals("tiny") || f[0].equals("tanh"))) {
+                rows.add(f[0] + " " + f[1] + " " + f[2] + " " + f[3]);
+                for (int k = 4; k < 13; k++) {
+                    assertTrue(Double.parseDouble(f[k]) >= 0, line);
+                }
+                assertTrue(Double.parseDouble(f[11]) > 0, "a ratio to the floor: " + line);
+            }
+        }
+        assertEquals(java.util.Arrays.asList(expected), rows, o.out);
+        assertEquals(2, run("bench", "--paths", "fast").code);
+        assertEquals(2, run("bench", "--configs", "figure-9").code);
+    }
+
     @Test
     void refusedInputExitsTwoNamingTheField() {
         Outcome sigma = run("train", "--noise", "gradient", "--sigma", "-0.5");
