@@ -43,21 +43,26 @@ public final class BenchSweepCommand implements Callable<Integer> {
                         + "phase %.1f s, runs' own time %.1f s%n", masters.get(masters.size() - 1), w.wallMs / 1e3,
                         w.trainPhaseMs / 1e3, w.runMsSum / 1e3);
             }
-            System.out.printf(Locale.ROOT, "%-10s %5s %6s %8s %8s %9s %9s %12s %9s %8s %8s%n", "master", "slots",
-                    "runs", "wall s", "start s", "phase s", "runs s", "overhead ms", "makespan", "speedup", "(phase)");
+            System.out.printf(Locale.ROOT, "%-10s %5s %6s %8s %8s %9s %9s %12s %9s %8s %8s %10s %9s%n", "master", "slots",
+                    "runs", "wall s", "start s", "phase s", "runs s", "overhead ms", "makespan", "speedup", "(phase)",
+                    "native MB", "heap MB");
             SweepJob.Outcome first = null;
             for (int i = 0; i < masters.size(); i++) {
                 SweepJob.Outcome r = once(root.resolve("m" + i), masters.get(i));
                 if (first == null) {
                     first = r;
                 }
-                System.out.printf(Locale.ROOT, "%-10s %5d %6d %8.1f %8.1f %9.1f %9.1f %12.1f %9.3f %7.2fx %7.2fx%n",
+                System.out.printf(Locale.ROOT,
+                        "%-10s %5d %6d %8.1f %8.1f %9.1f %9.1f %12.1f %9.3f %7.2fx %7.2fx %10.2f %9.2f%n",
                         masters.get(i), r.slots, r.trained, r.wallMs / 1e3, r.sessionMs / 1e3, r.trainPhaseMs / 1e3,
                         r.runMsSum / 1e3, r.overheadPerRunMs(), r.makespanRatio(), first.wallMs / (double) r.wallMs,
-                        first.trainPhaseMs / (double) r.trainPhaseMs);
+                        first.trainPhaseMs / (double) r.trainPhaseMs, r.peakRunNativeBytes / 1e6,
+                        r.peakRunHeapAllocatedBytes / 1e6);
             }
             System.out.println("overhead = (phase x slots - runs' own time) / runs; makespan = phase x slots / runs' own "
-                    + "time; speedup = first master's wall (training phase) / this one's");
+                    + "time; speedup = first master's wall (training phase) / this one's; native MB = peak off-heap "
+                    + "memory of one task (its largest run's data, weights and buffers); heap MB = most heap one run "
+                    + "allocated");
         } finally {
             deleteTree(root);
         }

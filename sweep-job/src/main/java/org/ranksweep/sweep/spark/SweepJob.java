@@ -94,6 +94,14 @@ public final class SweepJob {
         public long sessionMs;
         /** Time to recompute summary and rank_curves. */
         public long summariesMs;
+        /**
+         * Peak native (off-heap) bytes one run held: data, weights and buffers. A task trains its runs one
+         * after another and frees each run's buffers, so this is also the peak per task (the shared,
+         * broadcast dataset apart).
+         */
+        public long peakRunNativeBytes;
+        /** Most Java heap one run allocated on its task thread (allocated over the run, not live at once). */
+        public long peakRunHeapAllocatedBytes;
 
         /** Training phase over the ideal (runs' own time spread evenly over the slots): 1 is perfect packing. */
         public double makespanRatio() {
@@ -243,6 +251,10 @@ public final class SweepJob {
         LongAccumulator failed = jsc.sc().longAccumulator("runs failed");
         LongAccumulator runMs = jsc.sc().longAccumulator("run ms");
         LongAccumulator taskMs = jsc.sc().longAccumulator("task ms");
+        MaxAccumulator nativeBytes = new MaxAccumulator();
+        jsc.sc().register(nativeBytes, "peak run native bytes");
+        MaxAccumulator heapBytes = new MaxAccumulator();
+        jsc.sc().register(heapBytes, "peak run heap allocated bytes");
         result.slots = slots;
         long phaseStart = System.nanoTime();
         Progress progress = o.progress ? Progress.start(todo.length, done, diverged, failed) : null;
@@ -270,7 +282,7 @@ public final class SweepJob {
                             List<RunRecord> rs = new ArrayList<>(task.length);
                             for (long idx : task) {
                                 rs.add(trainOne(src.value(), dataB == null ? null : dataB.value(), idx, sweep, threads,
-                                        done, diverged, failed, runMs, taskMs));
+                                        done, diverged, failed, runMs, taskMs, nativeBytes, heapBytes));
                             }
                             return rs.iterator();
                         });
@@ -313,6 +325,8 @@ public final class SweepJob {
         }
         result.trainPhaseMs = (System.nanoTime() - phaseStart) / 1_000_000;
         result.runMsSum = runMs.value();
+        result.peakRunNativeBytes = nativeBytes.value();
+        result.peakRunHeapAllocatedBytes = heapBytes.value();
         LOG.info("training phase {} ms; {} runs trained (counting retries); the runs' own time {} ms; their tasks {} ms", result.trainPhaseMs, done.value(), runMs.value(),
                 taskMs.value());
         result.diverged = diverged.value();
@@ -407,7 +421,8 @@ public final class SweepJob {
     /** Executor side: one run, never an exception (a failure is a FAILED record). */
     static RunRecord trainOne(GridSource src, org.ranksweep.trainer.data.Dataset data, long index, String sweep,
             int threads, LongAccumulator done,
-            LongAccumulator diverged, LongAccumulator failed, LongAccumulator runMs, LongAccumulator taskMs) {
+            LongAccumulator diverged, LongAccumulator failed, LongAccumulator runMs, LongAccumulator taskMs,
+            MaxAccumulator nativeBytes, MaxAccumulator heapBytes) {
         long t0 = System.nanoTime();
         ExecutorThreads.ensure(threads);
         Grid g = src.grid();
@@ -420,6 +435,8 @@ public final class SweepJob {
         }
         done.add(1);
         runMs.add(r.wallMs);
+        nativeBytes.add(r.nativeBytes);
+        heapBytes.add(r.heapAllocatedBytes);
         if (r.status == RunStatus.DIVERGED) {
             diverged.add(1);
         } else if (r.status == RunStatus.FAILED) {

@@ -85,6 +85,10 @@ class SweepJobTest {
         Grid grid = GridParser.parse(SMOKE);
         assertEquals(24, grid.size());
         assertEquals(24, first.trained);
+        // a direct-path run holds X and Y (12 + 6 rows x 40 samples, 5760 bytes), W_i, dW_i and its buffers
+        assertTrue(first.peakRunNativeBytes > (12 + 6) * 40 * 8 && first.peakRunNativeBytes < 1_000_000,
+                "peak native bytes " + first.peakRunNativeBytes);
+        assertTrue(first.peakRunHeapAllocatedBytes > 0, "heap " + first.peakRunHeapAllocatedBytes);
         assertEquals(0, first.alreadyDone);
 
         Set<String> expectedIds = new HashSet<>();

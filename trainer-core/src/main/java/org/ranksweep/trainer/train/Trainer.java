@@ -143,7 +143,7 @@ public final class Trainer {
         return new Outcome(r, run.finalWeights);
     }
 
-    /** Checkpoints whose spectra may still be computing on the spectra thread. */
+    /** Checkpoints whose spectra may still be computing on the spectra threads. */
     private static final int SPECTRA_IN_FLIGHT = 2;
 
     /** A checkpoint's synchronous part, and its spectra to come. */
@@ -164,6 +164,14 @@ public final class Trainer {
         }
     }
 
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     private static final class Spectra {
         final double[] sv;
         final int[] ranks;
@@ -175,6 +183,13 @@ public final class Trainer {
             this.ranks = ranks;
             this.layerRanks = layerRanks;
             this.nanos = nanos;
+        }
+
+        /** These spectra with layer {@code i}'s ranks (of {@code depth}) taken from {@code part}, its time added. */
+        Spectra withLayer(int i, int depth, Spectra part) {
+            int[][] lr = layerRanks == null ? new int[depth][] : layerRanks.clone();
+            lr[i] = part.layerRanks[0];
+            return new Spectra(sv, ranks, lr, nanos + part.nanos);
         }
     }
 
@@ -193,8 +208,13 @@ public final class Trainer {
         private final List<Pending> pending = new ArrayList<>();
         /** One per layer, used only by whichever thread computes spectra (one at a time). */
         private final LayerRanks[] layerRankers;
-        private ExecutorService spectraThread;
-        /** The gradient noise being drawn on the spectra thread; waited for before buffers are freed. */
+        /** SVD tasks (R and each W_i) when they overlap training; null when computed in line. */
+        private ExecutorService spectraThreads;
+        /** The gradient noise of the next step is drawn here while this one trains. */
+        private ExecutorService noiseThread;
+        /** Each layer's last rank task: the next one for that layer runs after it (its LayerRanks is not shared). */
+        private CompletableFuture<?>[] layerChain;
+        /** The gradient noise being drawn on the noise thread; waited for before buffers are freed. */
         private CompletableFuture<Void> outstandingNoise;
         private long start;
         private long checkpointNanos;
@@ -225,11 +245,12 @@ public final class Trainer {
         RunResult execute() {
             start = System.nanoTime();
             if (asyncSpectra) {
-                spectraThread = Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "rank-sweep-spectra");
-                    t.setDaemon(true);
-                    return t;
-                });
+                int cores = Runtime.getRuntime().availableProcessors();
+                spectraThreads = Executors.newFixedThreadPool(Math.max(1, Math.min(cores, c.depth() + 1)),
+                        daemon("rank-sweep-spectra"));
+                noiseThread = Executors.newSingleThreadExecutor(daemon("rank-sweep-noise"));
+                layerChain = new CompletableFuture<?>[c.depth()];
+                java.util.Arrays.fill(layerChain, CompletableFuture.completedFuture(null));
             }
             DataReport report = null;
             double optimal = Double.NaN;
@@ -318,8 +339,10 @@ public final class Trainer {
                 status = RunStatus.FAILED;
                 error = "spectra failed: " + e.getCause();
             } finally {
-                if (spectraThread != null) {
-                    spectraThread.shutdownNow();
+                for (ExecutorService e : new ExecutorService[] {spectraThreads, noiseThread}) {
+                    if (e != null) {
+                        e.shutdownNow();
+                    }
                 }
             }
             long wallMs = (System.nanoTime() - start) / 1_000_000;
@@ -350,8 +373,8 @@ public final class Trainer {
 
         /**
          * Records a checkpoint; false (and nothing recorded) when the clean loss has diverged. The
-         * singular values are computed from copies of R and the W_i, on the spectra thread when there
-         * is one, so that training goes on meanwhile; at most {@link #SPECTRA_IN_FLIGHT} checkpoints
+         * singular values are computed from copies of R and the W_i, on the spectra threads when there
+         * are some, so that training goes on meanwhile; at most {@link #SPECTRA_IN_FLIGHT} checkpoints
          * wait for theirs.
          */
         private boolean checkpoint(Network net, INDArray x, INDArray y, int epoch, double optimal) {
@@ -370,14 +393,14 @@ public final class Trainer {
                 layers[i] = net.weights(i);
             }
             Pending p = new Pending(epoch, loss, gradNorm, optimal, (System.nanoTime() - start) / 1_000_000);
-            if (spectraThread == null) {
+            if (spectraThreads == null) {
                 p.spectra = CompletableFuture.completedFuture(spectra(r, layers));
             } else {
                 int waitFor = pending.size() - SPECTRA_IN_FLIGHT;
                 if (waitFor >= 0) {
                     pending.get(waitFor).spectra.join();
                 }
-                p.spectra = CompletableFuture.supplyAsync(() -> spectra(r, layers), spectraThread);
+                p.spectra = spectraAsync(r, layers);
             }
             pending.add(p);
             checkpointNanos += System.nanoTime() - t0;
@@ -387,6 +410,38 @@ public final class Trainer {
         /** The clean full-batch loss and gradients, on the run's path. */
         private double cleanPass(Network net, INDArray x, INDArray y) {
             return factors != null ? net.lossAndGradients(factors) : net.lossAndGradients(x, y, Network.Dropout.NONE, true);
+        }
+
+        /**
+         * As {@link #spectra}, as one task per matrix on the spectra threads: R's SVD, and each W_i's ranks
+         * after that layer's previous checkpoint.
+         */
+        private CompletableFuture<Spectra> spectraAsync(double[] r, double[][] layers) {
+            int h = c.depth();
+            CompletableFuture<Spectra> ofR = CompletableFuture.supplyAsync(() -> {
+                long ts = System.nanoTime();
+                double[] sv = Svd.values(r, c.widths[h], c.widths[0]);
+                return new Spectra(sv, Tolerance.ranks(tolerances, sv, c.widths[h], c.widths[0], eps), null,
+                        System.nanoTime() - ts);
+            }, spectraThreads);
+            @SuppressWarnings("unchecked")
+            CompletableFuture<Spectra>[] ofLayers = new CompletableFuture[h];
+            for (int i = 0; i < h; i++) {
+                int layer = i;
+                ofLayers[i] = layerChain[i].thenApplyAsync(previous -> {
+                    long ts = System.nanoTime();
+                    int[] ranks = layerRankers[layer].ranks(layers[layer], c.widths[layer + 1], c.widths[layer],
+                            tolerances, eps);
+                    return new Spectra(null, null, new int[][] {ranks}, System.nanoTime() - ts);
+                }, spectraThreads);
+                layerChain[i] = ofLayers[i];
+            }
+            CompletableFuture<Spectra> all = ofR;
+            for (int i = 0; i < h; i++) {
+                int layer = i;
+                all = all.thenCombine(ofLayers[i], (acc, part) -> acc.withLayer(layer, h, part));
+            }
+            return all;
         }
 
         /** Singular values of R and ranks of R and of every W_i (thread-safe: touches only its arguments). */
@@ -547,12 +602,12 @@ public final class Trainer {
             }
 
             /**
-             * This step's N(0, sigma^2) gradient noise. With a spectra thread the next step's noise is
+             * This step's N(0, sigma^2) gradient noise. With a noise thread the next step's noise is
              * drawn there while this step trains (two buffers, drawn strictly in step order from the
              * run's noise stream, so the values are the same as when drawn here).
              */
             private INDArray[] nextGradientNoise(double sigma) {
-                if (spectraThread == null) {
+                if (noiseThread == null) {
                     INDArray[] eps = noiseBuffers();
                     fillGaussian(eps, sigma);
                     return eps;
@@ -564,14 +619,14 @@ public final class Trainer {
                         spare[i] = own(owned, Nd4j.create(dtype, net.w[i].shape(), 'f'));
                     }
                     INDArray[] first = noise;
-                    prefetched = CompletableFuture.runAsync(() -> fillGaussian(first, sigma), spectraThread);
+                    prefetched = CompletableFuture.runAsync(() -> fillGaussian(first, sigma), noiseThread);
                 }
                 prefetched.join();
                 INDArray[] ready = noise;
                 noise = spare;
                 spare = ready;
                 INDArray[] next = noise;
-                prefetched = CompletableFuture.runAsync(() -> fillGaussian(next, sigma), spectraThread);
+                prefetched = CompletableFuture.runAsync(() -> fillGaussian(next, sigma), noiseThread);
                 outstandingNoise = prefetched;
                 return ready;
             }

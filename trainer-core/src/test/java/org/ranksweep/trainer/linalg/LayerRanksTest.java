@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -41,24 +42,65 @@ class LayerRanksTest {
         assertArrayEquals(svdRanks(tall, n, m), LayerRanks.fromGram(tall, n, m, TOLS, F64));
     }
 
-    @Test
-    void rankDeficientMatricesFallBackToTheSvd() {
-        Random rnd = new Random(2);
-        int m = 70;
-        int n = 90;
-        double[] s = new double[m];
-        for (int i = 0; i < 10; i++) {
-            s[i] = 1 + i;
+    private static final int M = 160;
+    private static final int N = 400;
+
+    /**
+     * M x N with singular values 5, 4, ..., 1, then {@code tail} (zero: exactly rank 5). The tail bound's
+     * own rounding term grows with the rank and the norms, numpy's threshold with max(m, n): at this size
+     * the bound can place a zero tail under numpy's threshold (at 70 x 90 it cannot, and the SVD decides).
+     */
+    private static double[] rankFivePlus(Random rnd, double tail) {
+        double[] s = new double[M];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = i < 5 ? 5 - i : tail;
         }
-        double[] a = TestMatrices.withSingularValues(rnd, m, n, s);
-        assertNull(LayerRanks.fromGram(a, m, n, TOLS, F64), "zero singular values are too close to numpy's threshold");
+        return TestMatrices.withSingularValues(rnd, M, N, s);
+    }
+
+    @Test
+    void rankDeficientMatricesAreDecidedByBoundingTheTail() {
+        double[] a = rankFivePlus(new Random(2), 0);
+        int[] gram = LayerRanks.fromGram(a, M, N, TOLS, F64);
+        assertNotNull(gram, "a rank-5 matrix: five eigenvalues far above the noise, the rest at rounding level");
+        assertArrayEquals(svdRanks(a, M, N), gram);
+        assertEquals(5, gram[0]);
+        double[] tall = TestMatrices.transpose(a, M, N);
+        assertArrayEquals(svdRanks(tall, N, M), LayerRanks.fromGram(tall, N, M, TOLS, F64));
         LayerRanks ranks = new LayerRanks();
-        int[] got = ranks.ranks(a, m, n, TOLS, F64);
-        assertArrayEquals(svdRanks(a, m, n), got);
-        assertEquals(10, got[0]);
+        assertArrayEquals(gram, ranks.ranks(a, M, N, TOLS, F64));
+        assertEquals(1, ranks.gramDecisions());
+        assertEquals(0, ranks.svdDecisions());
+    }
+
+    @Test
+    void theTailBoundIsAnUpperBoundAndNotAFarOne() {
+        Random rnd = new Random(5);
+        for (double tail : new double[] {0, 1e-12, 1e-7}) {
+            double[] a = rankFivePlus(rnd, tail);
+            double[] g = new double[M * M];
+            NativeLinalg.blas().dsyrk("U", "N", M, N, 1.0, a, M, 0.0, g, M);
+            double bound = LayerRanks.tailBound(a, M, N, g, 5);
+            double sigma6 = Svd.values(a, M, N)[5];
+            assertTrue(bound >= sigma6, "tail " + tail + ": bound " + bound + " < sigma_6 " + sigma6);
+            // at most the Frobenius norm of the tail (sqrt(M - 5) tail) plus rounding at the 1e-13 level
+            assertTrue(bound <= Math.sqrt(M - 5) * tail * (1 + 1e-6) + 1e-13, "tail " + tail + ": bound " + bound);
+        }
+    }
+
+    @Test
+    void aTailAboveTheThresholdStillGoesToTheSvd() {
+        // 1e-9 is below rel:1e-6 of 5 but far above numpy's 400 * 5 * eps: the bound decides the one, not the other
+        double[] a = rankFivePlus(new Random(3), 1e-9);
+        assertNull(LayerRanks.fromGram(a, M, N, TOLS, F64));
+        LayerRanks ranks = new LayerRanks();
+        int[] got = ranks.ranks(a, M, N, TOLS, F64);
+        assertArrayEquals(svdRanks(a, M, N), got);
+        assertEquals(M, got[0]);
+        assertEquals(5, got[1]);
         assertEquals(1, ranks.svdDecisions());
         // next time straight to the SVD, no Gram attempt wasted
-        ranks.ranks(a, m, n, TOLS, F64);
+        ranks.ranks(a, M, N, TOLS, F64);
         assertEquals(2, ranks.svdDecisions());
         assertEquals(0, ranks.gramDecisions());
     }
