@@ -34,11 +34,14 @@ import picocli.CommandLine.Option;
         description = "Time the Figure-1 run and its depth-5 and sigmoid variants against this machine's "
                 + "dgemm/sgemm ceilings (numbers for the README).")
 public final class BenchCommand implements Callable<Integer> {
-    /** The configurations: Figure 1, five layers, the non-linear one. */
+    /**
+     * The configurations: Figure 1, five layers, and the sigmoid network of Figure 2 (with its mean loss and
+     * step of 0.01: with Figure 1's sum loss and 0.05 it diverges at once).
+     */
     static final String[][] CONFIGS = {
         {"figure-1", "1000-500-250:linear"},
         {"depth-5", "1000-800-600-450-350-250:linear"},
-        {"sigmoid", "1000-500-250:sigmoid"}};
+        {"sigmoid", "1000-500-250:sigmoid", "mean", "0.01"}};
 
     @Option(names = "--configs", defaultValue = "figure-1,depth-5,sigmoid", split = ",",
             description = "Which of figure-1, depth-5, sigmoid (default: all), or NAME=ARCHITECTURE for another.")
@@ -94,9 +97,11 @@ public final class BenchCommand implements Callable<Integer> {
                 + "sgemm %.1f GFLOP/s%n", cores, dgemm, sgemm);
         int train = ComputeThreads.forSingleRun(threads, overlap);
         System.out.printf(Locale.ROOT, "%d epochs, %d samples, checkpoint every %d; %d training thread(s)%s; "
-                + "best of %d%n", epochs, samples, checkpointEvery, train, overlap ? " + 1 SVD thread" : "", repeat);
-        System.out.printf(Locale.ROOT, "%-9s %-8s %-21s %-7s %8s %8s %8s %9s %7s %7s %8s %6s %5s%n", "config", "noise",
-                "path", "prec", "run ms", "SVD ms", "GEMM ms", "alloc MB", "GC ms", "GFLOP", "floor ms", "ratio", "rank");
+                + "best of %d%n", epochs, samples, checkpointEvery, train,
+                overlap ? ", SVDs on a pool of up to " + cores + " threads alongside" : ", SVDs in line", repeat);
+        System.out.printf(Locale.ROOT, "%-9s %-8s %-21s %-7s %8s %8s %8s %9s %7s %7s %8s %6s %5s %s%n", "config",
+                "noise", "path", "prec", "run ms", "SVD ms", "GEMM ms", "alloc MB", "GC ms", "GFLOP", "floor ms", "ratio",
+                "rank", "status");
         Trainer.countGemmTime(true);
         try {
             for (Line line : lines) {
@@ -113,16 +118,18 @@ public final class BenchCommand implements Callable<Integer> {
                 double ceiling = line.config.precision == Precision.FLOAT32 ? sgemm : dgemm;
                 double floorMs = flops / (ceiling * 1e9) * 1e3;
                 RunResult r = best.result;
-                System.out.printf(Locale.ROOT, "%-9s %-8s %-21s %-7s %8d %8d %8.0f %9.1f %7d %7.1f %8.0f %6.2f %5d%n",
+                System.out.printf(Locale.ROOT,
+                        "%-9s %-8s %-21s %-7s %8d %8d %8.0f %9.1f %7d %7.1f %8.0f %6.2f %5d %s%n",
                         line.name, line.config.noise, r.path, line.config.precision, r.wallMs, r.svdMs,
                         best.gemmNanos / 1e6, r.heapAllocatedBytes / 1e6, best.gcMs, flops / 1e9, floorMs,
-                        r.wallMs / floorMs, r.finalRank);
+                        r.wallMs / floorMs, r.finalRank, r.status);
             }
         } finally {
             Trainer.countGemmTime(false);
         }
-        System.out.println("SVD ms: values-only SVDs and rank decisions of R and every W_i, on their own thread while "
-                + "training goes on; floor: the run's FLOPs at the ceiling rate of its precision; ratio = run / floor.");
+        System.out.println("SVD ms: values-only SVDs and rank decisions of R and every W_i, summed over the threads "
+                + "that ran them alongside training; alloc MB: heap allocated by the training thread; floor: the "
+                + "run's FLOPs at the ceiling rate of its precision; ratio = run / floor.");
         return 0;
     }
 
@@ -167,9 +174,15 @@ public final class BenchCommand implements Callable<Integer> {
                 for (String precision : first && noise.equals(noises.get(0)) ? precisions : precisions.subList(0, 1)) {
                     Precision p = Precision.parse("--precisions", precision);
                     RunConfig.Builder b = RunConfig.builder().architecture(config[1]);
+                    if (config.length > 2) {
+                        b.loss(org.ranksweep.trainer.config.LossKind.parse("loss", config[2]))
+                                .learningRate(Double.parseDouble(config[3]));
+                    } else {
+                        b.learningRate(0.05);
+                    }
                     RunConfig c = b.noise(NoiseType.parse("--noise", noise)).sigma(0.01).precision(p)
                             .init(InitScheme.BALANCED_LOW_RANK).initRank(Math.min(10, b.build().fullRank()))
-                            .initScale(0.1).learningRate(0.05)
+                            .initScale(0.1)
                             .epochs(epochs).checkpointEvery(checkpointEvery).seed(0)
                             .data(DataSpec.synthetic(0, 0, samples, 7, DataSpec.DEFAULT_TEACHER_NOISE)).build();
                     for (String path : paths) {

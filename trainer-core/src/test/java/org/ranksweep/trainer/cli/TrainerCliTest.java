@@ -66,7 +66,8 @@ class TrainerCliTest {
         java.util.List<String> rows = new java.util.ArrayList<>();
         for (String line : o.out.split("\n")) {
             String[] f = line.trim().split("\\s+");
-            if (f.length == 13 && (f[0].equals("tiny") || f[0].equals("tanh"))) {
+            if (f.length == 14 && (f[0].equals("tiny") || f[0].equals("tanh"))) {
+                assertEquals("COMPLETED", f[13], line);
                 rows.add(f[0] + " " + f[1] + " " + f[2] + " " + f[3]);
                 for (int k = 4; k < 13; k++) {
                     assertTrue(Double.parseDouble(f[k]) >= 0, line);
