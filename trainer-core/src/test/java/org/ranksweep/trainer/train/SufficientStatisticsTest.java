@@ -12,7 +12,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.ranksweep.trainer.config.Activation;
 import org.ranksweep.trainer.config.ConfigException;
 import org.ranksweep.trainer.config.InitScheme;
 import org.ranksweep.trainer.config.LossKind;
@@ -134,7 +133,12 @@ class SufficientStatisticsTest {
         for (int i = 0; noise != NoiseType.SPECTRAL && i < direct.weights.length; i++) {
             assertClose(direct.weights[i], direct.weights[i], stats.weights[i], RELATIVE, noise + " final W" + (i + 1));
         }
-        assertTrue(stats.result.nativeBytes > 0 && direct.result.nativeBytes > 0);
+        // the direct path holds X and Y (m columns), the other L and Y Q (p = min(m, d_0) columns) instead
+        long p = Math.min(m, ds.inputs);
+        assertTrue(direct.result.nativeBytes >= (ds.inputs + ds.outputs) * (long) m * Double.BYTES,
+                "direct path native bytes " + direct.result.nativeBytes);
+        assertTrue(stats.result.nativeBytes >= (ds.inputs + ds.outputs) * p * Double.BYTES,
+                "sufficient-statistics path native bytes " + stats.result.nativeBytes);
     }
 
     @Test
@@ -166,6 +170,5 @@ class SufficientStatisticsTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> Trainer.run(c, DataLoader.load(c.data), false, Trainer.Path.SUFFICIENT_STATISTICS));
         assertTrue(e.getMessage().contains("path"), e.getMessage());
-        assertEquals(Activation.TANH, c.hiddenActivation);
     }
 }
