@@ -7,17 +7,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.ranksweep.sweep.spark.SweepJob;
+import org.ranksweep.trainer.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code sweep bench-sweep GRID}: the sweep machinery's own cost. Runs the grid once per master, in one
- * JVM, each on a fresh Spark session and an empty output folder, after an untimed warm-up pass (the
- * JIT compiling Spark, Parquet and the trainer is a per-JVM cost, reported by that pass), and prints
- * per master: end-to-end wall, session start, training phase, the runs' own time, the scheduling
- * overhead per run ((phase x slots - runs' own time) / runs), the makespan ratio (phase over runs'
- * time / slots; 1 is perfect packing) and the speed-up over the first master.
+ * {@code sweep bench-sweep GRID}: the sweep machinery's own cost. Runs the grid per master, in one JVM,
+ * each time on a fresh Spark session and an empty output folder: first {@code --warmup} untimed passes
+ * (the JIT compiling Spark, Parquet and the trainer is a per-JVM cost, reported by the first of them),
+ * then {@code --repeat} timed passes per master, the masters taking turns so that a slow spell of the
+ * machine or late JIT work does not fall on one of them. It prints every timed pass, then per master the
+ * median pass: end-to-end wall, session start, training phase, the runs' own time, the scheduling
+ * overhead per run ((phase x slots - runs' own time) / runs), the makespan ratio (phase over runs' time /
+ * slots; 1 is perfect packing), the JIT's compile time during the pass and the speed-up over the first
+ * master.
  */
 @Command(name = "bench-sweep", mixinStandardHelpOptions = true,
         description = "Time a grid's sweep at several masters (default local[1] and local[2]) in one JVM.")
@@ -29,54 +33,104 @@ public final class BenchSweepCommand implements Callable<Integer> {
             description = "Masters to time, in order (default: ${DEFAULT-VALUE}).")
     List<String> masters = new ArrayList<>();
 
-    @Option(names = "--warmup", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Train the grid once first, untimed, on the last master (default: on).")
-    boolean warmup;
+    @Option(names = "--warmup", defaultValue = "2", paramLabel = "N",
+            description = "Untimed passes first, on the last master (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--repeat", defaultValue = "3", paramLabel = "N",
+            description = "Timed passes per master, masters in turn; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    private static final String HEAD = "%-10s %5s %6s %8s %8s %9s %9s %12s %9s %7s %8s %8s %10s %9s%n";
+    private static final String ROW = "%-10s %5d %6d %8.1f %8.1f %9.1f %9.1f %12.1f %9.3f %7.1f %7.2fx %7.2fx %10.2f %9.2f%n";
 
     @Override
     public Integer call() throws Exception {
+        if (masters.isEmpty()) {
+            throw new ConfigException("--masters", "needs at least one master", "");
+        }
+        if (repeat < 1) {
+            throw new ConfigException("--repeat", "must be at least 1", repeat);
+        }
+        if (warmup < 0) {
+            throw new ConfigException("--warmup", "must be at least 0", warmup);
+        }
         Path root = Files.createTempDirectory("rank-sweep-bench-");
         try {
-            if (warmup) {
-                SweepJob.Outcome w = once(root.resolve("warmup"), masters.get(masters.size() - 1));
-                System.out.printf(Locale.ROOT, "warm-up pass (%s, a fresh JVM's cost): %.1f s end to end, training "
-                        + "phase %.1f s, runs' own time %.1f s%n", masters.get(masters.size() - 1), w.wallMs / 1e3,
-                        w.trainPhaseMs / 1e3, w.runMsSum / 1e3);
+            String last = masters.get(masters.size() - 1);
+            for (int w = 0; w < warmup; w++) {
+                Pass p = once(root.resolve("warmup" + w), last);
+                System.out.printf(Locale.ROOT, "warm-up pass %d (%s%s): %.1f s end to end, training phase %.1f s, runs' "
+                        + "own time %.1f s, JIT %.1f s%n", w + 1, last, w == 0 ? ", a fresh JVM's cost" : "",
+                        p.o.wallMs / 1e3, p.o.trainPhaseMs / 1e3, p.o.runMsSum / 1e3, p.jitMs / 1e3);
             }
-            System.out.printf(Locale.ROOT, "%-10s %5s %6s %8s %8s %9s %9s %12s %9s %8s %8s %10s %9s%n", "master", "slots",
-                    "runs", "wall s", "start s", "phase s", "runs s", "overhead ms", "makespan", "speedup", "(phase)",
-                    "native MB", "heap MB");
-            SweepJob.Outcome first = null;
+            System.out.printf(Locale.ROOT, HEAD, "master", "slots", "runs", "wall s", "start s", "phase s", "runs s",
+                    "overhead ms", "makespan", "JIT s", "speedup", "(phase)", "native MB", "heap MB");
+            List<List<Pass>> passes = new ArrayList<>();
             for (int i = 0; i < masters.size(); i++) {
-                SweepJob.Outcome r = once(root.resolve("m" + i), masters.get(i));
-                if (first == null) {
-                    first = r;
+                passes.add(new ArrayList<>());
+            }
+            for (int r = 0; r < repeat; r++) {
+                for (int i = 0; i < masters.size(); i++) {
+                    Pass p = once(root.resolve("r" + r + "m" + i), masters.get(i));
+                    passes.get(i).add(p);
+                    print(masters.get(i), p, passes.get(0).get(0));
                 }
-                System.out.printf(Locale.ROOT,
-                        "%-10s %5d %6d %8.1f %8.1f %9.1f %9.1f %12.1f %9.3f %7.2fx %7.2fx %10.2f %9.2f%n",
-                        masters.get(i), r.slots, r.trained, r.wallMs / 1e3, r.sessionMs / 1e3, r.trainPhaseMs / 1e3,
-                        r.runMsSum / 1e3, r.overheadPerRunMs(), r.makespanRatio(), first.wallMs / (double) r.wallMs,
-                        first.trainPhaseMs / (double) r.trainPhaseMs, r.peakRunNativeBytes / 1e6,
-                        r.peakRunHeapAllocatedBytes / 1e6);
+            }
+            if (repeat > 1) {
+                System.out.println("median of " + repeat + " passes:");
+                Pass first = median(passes.get(0));
+                for (int i = 0; i < masters.size(); i++) {
+                    print(masters.get(i), median(passes.get(i)), first);
+                }
             }
             System.out.println("overhead = (phase x slots - runs' own time) / runs; makespan = phase x slots / runs' own "
-                    + "time; speedup = first master's wall (training phase) / this one's; native MB = peak off-heap "
-                    + "memory of one task (its largest run's data, weights and buffers); heap MB = most heap one run "
-                    + "allocated");
+                    + "time; JIT = the JIT compilers' time during the pass; speedup = first master's wall (training "
+                    + "phase) / this one's; native MB = peak off-heap memory of one task (its largest run's data, "
+                    + "weights and buffers); heap MB = most heap one run allocated");
         } finally {
             deleteTree(root);
         }
         return 0;
     }
 
-    private SweepJob.Outcome once(Path out, String master) throws Exception {
+    /** One pass's outcome and the JIT compile time spent during it. */
+    private static final class Pass {
+        final SweepJob.Outcome o;
+        final long jitMs;
+
+        Pass(SweepJob.Outcome o, long jitMs) {
+            this.o = o;
+            this.jitMs = jitMs;
+        }
+    }
+
+    private static void print(String master, Pass p, Pass first) {
+        SweepJob.Outcome r = p.o;
+        System.out.printf(Locale.ROOT, ROW, master, r.slots, r.trained, r.wallMs / 1e3, r.sessionMs / 1e3,
+                r.trainPhaseMs / 1e3, r.runMsSum / 1e3, r.overheadPerRunMs(), r.makespanRatio(), p.jitMs / 1e3,
+                first.o.wallMs / (double) r.wallMs, first.o.trainPhaseMs / (double) r.trainPhaseMs,
+                r.peakRunNativeBytes / 1e6, r.peakRunHeapAllocatedBytes / 1e6);
+    }
+
+    /** The pass of median training phase (the lower middle one of an even count). */
+    static Pass median(List<Pass> ps) {
+        List<Pass> sorted = new ArrayList<>(ps);
+        sorted.sort(java.util.Comparator.comparingLong((Pass p) -> p.o.trainPhaseMs));
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    private Pass once(Path out, String master) throws Exception {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        long jit0 = jit.getTotalCompilationTime();
         SweepJob.Options o = new SweepJob.Options();
         o.grid = grid;
         o.out = out.toString();
         o.master = master;
         o.progress = false;
         o.conf.put("spark.ui.enabled", "false");
-        return SweepJob.run(o);
+        SweepJob.Outcome r = SweepJob.run(o);
+        return new Pass(r, jit.getTotalCompilationTime() - jit0);
     }
 
     private static void deleteTree(Path root) throws java.io.IOException {

@@ -22,7 +22,7 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dir);
-        Configuration conf = new Configuration();
+        Configuration conf = org.ranksweep.sweep.spark.LocalFiles.configuration();
         FileSystem fs = p.getFileSystem(conf);
         Report.Written w = Report.write(conf, fs, fs.makeQualified(p), out);
         for (Report.Figure f : w.figures) {

@@ -31,6 +31,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.ranksweep.sweep.grid.ConfigId;
 import org.ranksweep.sweep.grid.Grid;
@@ -174,7 +175,7 @@ public final class SweepJob {
         GridSource source = new GridSource(yaml, base == null ? null : base.toString());
 
         Path outArg = new Path(o.out);
-        FileSystem fs = outArg.getFileSystem(new Configuration());
+        FileSystem fs = outArg.getFileSystem(LocalFiles.configuration());
         Path out = fs.makeQualified(outArg); // relative paths resolve once, here, for Spark and for us alike
         checkOutput(fs, out, grid.name, gridHash, o);
 
@@ -203,7 +204,8 @@ public final class SweepJob {
                 .config("spark.sql.parquet.writeLegacyFormat", "false")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", "8")
-                .config("spark.task.maxFailures", "4");
+                .config("spark.task.maxFailures", "4")
+                .config("spark.hadoop." + LocalFiles.IMPL_KEY, LocalFiles.class.getName());
         for (Map.Entry<String, String> e : o.conf.entrySet()) {
             b.config(e.getKey(), e.getValue());
         }
@@ -251,6 +253,7 @@ public final class SweepJob {
         LongAccumulator failed = jsc.sc().longAccumulator("runs failed");
         LongAccumulator runMs = jsc.sc().longAccumulator("run ms");
         LongAccumulator taskMs = jsc.sc().longAccumulator("task ms");
+        DoubleAccumulator costDone = jsc.sc().doubleAccumulator("estimated cost done");
         MaxAccumulator nativeBytes = new MaxAccumulator();
         jsc.sc().register(nativeBytes, "peak run native bytes");
         MaxAccumulator heapBytes = new MaxAccumulator();
@@ -270,8 +273,15 @@ public final class SweepJob {
         });
         List<java.util.concurrent.Future<Integer>> commits = new ArrayList<>();
         try {
-            for (int from = 0; from < todo.length; from += batch) {
-                int to = Math.min(todo.length, from + batch);
+            for (int from = 0, size; from < todo.length; from += size) {
+                // the first batch is a task per run, one or two per slot: the next batch waits for the first
+                // of them to finish, so that its runs share tasks sized by a measured rate (TaskPacker)
+                size = from == 0 && o.batchRuns <= 0 ? Math.min(batch, slots * TaskPacker.MIN_TASKS_PER_SLOT) : batch;
+                int to = Math.min(todo.length, from + size);
+                if (from > 0) {
+                    awaitFirstRun(costDone, commits);
+                    packer.observe(runMs.value(), costDone.value());
+                }
                 long[] ids = java.util.Arrays.copyOfRange(todo, from, to);
                 double[] costs = java.util.Arrays.copyOfRange(p.cost, from, to);
                 // tasks of about TaskPacker.TARGET_TASK_MS each, costliest first: Spark hands tasks to free
@@ -282,7 +292,7 @@ public final class SweepJob {
                             List<RunRecord> rs = new ArrayList<>(task.length);
                             for (long idx : task) {
                                 rs.add(trainOne(src.value(), dataB == null ? null : dataB.value(), idx, sweep, threads,
-                                        done, diverged, failed, runMs, taskMs, nativeBytes, heapBytes));
+                                        done, diverged, failed, runMs, taskMs, costDone, nativeBytes, heapBytes));
                             }
                             return rs.iterator();
                         });
@@ -294,7 +304,6 @@ public final class SweepJob {
                 int doneBefore = to;
                 commits.add(committer.submit(() -> {
                     List<RunRecord> rs = trained.get();
-                    packer.learn(rs, ids, costs);
                     commitBatch(hadoopConf, fs, out, rs);
                     LOG.info("batch {}: {} runs in {} tasks committed ({} of {} done)", k + 1, ids.length, tasks.size(),
                             doneBefore, todo.length);
@@ -338,6 +347,17 @@ public final class SweepJob {
         writeManifest(fs, out, grid.name, gridHash, started, Instant.now(), result);
         result.wallMs = (System.nanoTime() - t0) / 1_000_000;
         return result;
+    }
+
+    /**
+     * Waits until some run has finished (its time and cost reach the driver's accumulators with its task)
+     * or a batch's commit has failed; the slots meanwhile train the first batch.
+     */
+    private static void awaitFirstRun(DoubleAccumulator costDone, List<java.util.concurrent.Future<Integer>> commits)
+            throws InterruptedException {
+        while (costDone.value() <= 0 && commits.stream().noneMatch(java.util.concurrent.Future::isDone)) {
+            Thread.sleep(5);
+        }
     }
 
     /** Runs still to train: grid indices, costliest first, with their estimated costs (FLOPs). */
@@ -422,7 +442,7 @@ public final class SweepJob {
     static RunRecord trainOne(GridSource src, org.ranksweep.trainer.data.Dataset data, long index, String sweep,
             int threads, LongAccumulator done,
             LongAccumulator diverged, LongAccumulator failed, LongAccumulator runMs, LongAccumulator taskMs,
-            MaxAccumulator nativeBytes, MaxAccumulator heapBytes) {
+            DoubleAccumulator costDone, MaxAccumulator nativeBytes, MaxAccumulator heapBytes) {
         long t0 = System.nanoTime();
         ExecutorThreads.ensure(threads);
         Grid g = src.grid();
@@ -435,6 +455,7 @@ public final class SweepJob {
         }
         done.add(1);
         runMs.add(r.wallMs);
+        costDone.add(cost(c));
         nativeBytes.add(r.nativeBytes);
         heapBytes.add(r.heapAllocatedBytes);
         if (r.status == RunStatus.DIVERGED) {

@@ -3,9 +3,7 @@ package org.ranksweep.sweep.spark;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
 
 /**
@@ -16,14 +14,18 @@ import java.util.PriorityQueue;
  * tasks are handed to Spark heaviest first, so the slots finish together.
  *
  * <p>Run times come from the cost model (FLOPs) scaled by the milliseconds per FLOP measured on the
- * runs already trained in this job ({@link #learn}); until a batch has finished, every run gets a task
- * of its own.
+ * runs already trained in this job ({@link #observe}); until one has finished, every run gets a task of
+ * its own.
  */
 final class TaskPacker {
     /** About this much work per task once run times are known. */
     static final double TARGET_TASK_MS = 500;
-    /** At least this many tasks per slot in a batch, so a slot never waits on one long task's neighbours. */
-    static final int MIN_TASKS_PER_SLOT = 4;
+    /**
+     * At least this many tasks per slot in a batch, so the batch's tasks balance over the slots. Batches
+     * queue behind each other, so a slot that finishes early takes the next batch's tasks; only the last
+     * batch's balance shows in the makespan.
+     */
+    static final int MIN_TASKS_PER_SLOT = 2;
 
     private final int slots;
     private double ms;
@@ -33,24 +35,13 @@ final class TaskPacker {
         this.slots = Math.max(1, slots);
     }
 
-    /** Records how long trained runs took against their estimated cost. */
-    synchronized void learn(List<RunRecord> trained, long[] index, double[] costs) {
-        Map<Long, Double> byIndex = new HashMap<>();
-        for (int i = 0; i < index.length; i++) {
-            byIndex.put(index[i], costs[i]);
-        }
-        for (RunRecord r : trained) {
-            Double c = byIndex.get(r.runIndex);
-            if (c != null && c > 0 && r.wallMs >= 0) {
-                learnRate(r.wallMs, c);
-            }
-        }
-    }
-
-    /** Records that work of estimated cost {@code c} took {@code wallMs}. */
-    synchronized void learnRate(double wallMs, double c) {
-        ms += wallMs;
-        cost += c;
+    /**
+     * Records that the runs finished so far took {@code totalMs} for an estimated cost of {@code totalCost}
+     * (the sweep's running totals, read from its accumulators).
+     */
+    synchronized void observe(double totalMs, double totalCost) {
+        ms = totalMs;
+        cost = totalCost;
     }
 
     /** Milliseconds per unit of cost measured so far; NaN before any run finished. */

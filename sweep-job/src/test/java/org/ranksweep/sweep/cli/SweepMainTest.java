@@ -76,4 +76,32 @@ class SweepMainTest {
         assertEquals("2", missing[0]);
         assertTrue(missing[2].contains("grid file: not found"), missing[2]);
     }
+
+    @Test
+    void benchSweepPrintsEveryPassAndTheMedians() throws Exception {
+        Path g = tmp.resolve("tiny.yaml");
+        Files.writeString(g, "name: tiny\ndata: {samples: 20, seed: 1}\ntrain: {epochs: 3, learningRate: 0.05, "
+                + "checkpointEvery: 1}\ngrid:\n  architecture: [\"6-4-3:linear\", \"6-4-3:tanh\"]\n  noise: [none, gradient]\n"
+                + "  sigma: [0.01]\n  seed: {from: 0, count: 3}\n");
+        String[] r = run("bench-sweep", g.toString(), "--warmup", "1", "--repeat", "2");
+        assertEquals("0", r[0], r[2]);
+        String[] lines = r[1].split("\n");
+        assertTrue(lines[0].startsWith("warm-up pass 1 (local[2], a fresh JVM's cost)"), r[1]);
+        assertTrue(lines[1].trim().startsWith("master") && lines[1].contains("JIT s"), r[1]);
+        String[] masters = {"local[1]", "local[2]", "local[1]", "local[2]"};
+        for (int i = 0; i < 4; i++) {
+            String[] f = lines[2 + i].trim().split("\\s+");
+            assertEquals(14, f.length, lines[2 + i]);
+            assertEquals(masters[i], f[0]);
+            assertEquals(masters[i].equals("local[1]") ? "1" : "2", f[1], "slots");
+            assertEquals("12", f[2], "every run trained");
+            assertTrue(Double.parseDouble(f[8]) >= 0.5, "makespan " + f[8]);
+        }
+        assertEquals("median of 2 passes:", lines[6]);
+        assertTrue(lines[7].trim().startsWith("local[1]") && lines[7].contains(" 1.00x "), lines[7]);
+        assertTrue(lines[8].trim().startsWith("local[2]"), lines[8]);
+        String[] bad = run("bench-sweep", g.toString(), "--repeat", "0");
+        assertEquals("2", bad[0]);
+        assertTrue(bad[2].contains("--repeat: must be at least 1, was 0"), bad[2]);
+    }
 }
