@@ -226,6 +226,10 @@ public final class Trainer {
         private boolean keepWeights;
         private boolean asyncSpectra;
         private double[][] finalWeights;
+        /** Epochs started so far. */
+        private int epochsRun;
+        /** Why training stopped early; null while it has not diverged. */
+        private String divergence;
 
         Run(RunConfig c, Dataset data, Path path) {
             this.c = c;
@@ -256,7 +260,6 @@ public final class Trainer {
             double optimal = Double.NaN;
             RunStatus status = RunStatus.COMPLETED;
             String error = null;
-            int epochsRun = 0;
             long nativeBytes = 0;
             long heap0 = HeapCounter.allocated();
             List<INDArray> owned = new ArrayList<>();
@@ -283,21 +286,10 @@ public final class Trainer {
                     error = "initial loss is not finite: " + lastLoss;
                 } else {
                     bound = c.divergenceFactor * Math.max(pending.get(0).loss, Double.MIN_NORMAL);
-                    for (int epoch = 1; epoch <= c.epochs; epoch++) {
-                        epochsRun = epoch;
-                        double stepLoss = steps.epoch(epoch);
-                        if (diverged(stepLoss)) {
-                            status = RunStatus.DIVERGED;
-                            error = divergenceMessage(stepLoss, epoch);
-                            break;
-                        }
-                        if (epoch % c.checkpointEvery == 0 || epoch == c.epochs) {
-                            if (!checkpoint(net, x, y, epoch, optimal)) {
-                                status = RunStatus.DIVERGED;
-                                error = divergenceMessage(lastLoss, epoch);
-                                break;
-                            }
-                        }
+                    train(steps, net, x, y, optimal);
+                    if (divergence != null) {
+                        status = RunStatus.DIVERGED;
+                        error = divergence;
                     }
                 }
             } catch (Exception | AssertionError e) {
@@ -358,6 +350,26 @@ public final class Trainer {
             return new RunResult(status, error, epochsRun, fullRank, last == null ? -1 : last.rank, ttf, finalLoss,
                     optimal, finalLoss - optimal, wallMs, checkpointNanos / 1_000_000, svdNanos / 1_000_000,
                     checkpoints.toArray(new Checkpoint[0]), report, path.label(), nativeBytes, heapBytes);
+        }
+
+        /**
+         * The epoch loop; counts {@link #epochsRun} and sets {@link #divergence} when the loss diverged. Kept
+         * apart from {@link #execute}'s once-per-run setup and teardown so that the JIT compiles (and
+         * on-stack-replaces) a small method: compiling the whole of execute took C2 about a second.
+         */
+        private void train(Steps steps, Network net, INDArray x, INDArray y, double optimal) {
+            for (int epoch = 1; epoch <= c.epochs; epoch++) {
+                epochsRun = epoch;
+                double stepLoss = steps.epoch(epoch);
+                if (diverged(stepLoss)) {
+                    divergence = divergenceMessage(stepLoss, epoch);
+                    return;
+                }
+                if ((epoch % c.checkpointEvery == 0 || epoch == c.epochs) && !checkpoint(net, x, y, epoch, optimal)) {
+                    divergence = divergenceMessage(lastLoss, epoch);
+                    return;
+                }
+            }
         }
 
         private boolean diverged(double loss) {
