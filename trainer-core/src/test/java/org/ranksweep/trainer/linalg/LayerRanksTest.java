@@ -128,4 +128,88 @@ class LayerRanksTest {
             assertArrayEquals(svdRanks(a, m, n), ranks.ranks(a, m, n, TOLS, F64), "trial " + trial);
         }
     }
+
+    @Test
+    void theSketchBoundsAreBoundsAndTight() {
+        Random rnd = new Random(7);
+        for (double tail : new double[] {0, 1e-14, 1e-9, 1e-3}) {
+            double[] a = rankFivePlus(rnd, tail);
+            double[] sv = Svd.values(a, M, N);
+            int p = 5 + LayerRanks.OVERSAMPLE;
+            for (double[] x : new double[][] {a, TestMatrices.transpose(a, M, N)}) {
+                boolean wide = x == a;
+                LayerRanks.Sketch sk = LayerRanks.Sketch.of(x, wide ? M : N, wide ? N : M, p);
+                assertNotNull(sk);
+                for (int i = 0; i < p; i++) {
+                    assertTrue(sk.lo[i] <= sv[i], "tail " + tail + ": sigma_" + (i + 1) + " = " + sv[i] + " < " + sk.lo[i]);
+                }
+                for (int i = 0; i < 5; i++) {
+                    assertEquals(sv[i], sk.lo[i], 1e-11 * sv[0] + Math.sqrt(M) * tail, "tail " + tail);
+                }
+                double bound = sk.tailBound(5);
+                assertTrue(bound >= sv[5], "tail " + tail + ": bound " + bound + " < sigma_6 " + sv[5]);
+                // within twice the tail's Frobenius norm (the sketch's top-5 subspace leans towards the tail by
+                // about tail / sigma_5), plus rounding at the 1e-13 level
+                assertTrue(bound <= 2 * Math.sqrt(M - 5) * tail + 1e-13, "tail " + tail + ": bound " + bound);
+                assertTrue(sk.tailBound(2) >= sv[2], "a rank below the true one is bounded too");
+            }
+        }
+    }
+
+    @Test
+    void aKnownSmallRankIsDecidedByTheSketchThenByTheGramWhenItGrows() {
+        double[] a = rankFivePlus(new Random(11), 0);
+        int[] want = svdRanks(a, M, N);
+        LayerRanks ranks = new LayerRanks();
+        assertArrayEquals(want, ranks.ranks(a, M, N, TOLS, F64));
+        assertEquals(0, ranks.sketchDecisions(), "the first checkpoint has no rank to start from");
+        assertArrayEquals(want, ranks.ranks(a, M, N, TOLS, F64));
+        assertEquals(1, ranks.sketchDecisions());
+        // the rank jumps past the sketch (5 + OVERSAMPLE columns): the sketch refuses, the ranks stay exact
+        double[] s = new double[M];
+        for (int i = 0; i < M; i++) {
+            s[i] = i < 30 ? 30 - i : 0;
+        }
+        double[] grown = TestMatrices.withSingularValues(new Random(12), M, N, s);
+        assertNull(LayerRanks.fromSketch(grown, M, N, 5 + LayerRanks.OVERSAMPLE, TOLS, F64));
+        assertArrayEquals(svdRanks(grown, M, N), ranks.ranks(grown, M, N, TOLS, F64));
+        assertEquals(1, ranks.sketchDecisions());
+        assertEquals(30, svdRanks(grown, M, N)[0]);
+    }
+
+    @Test
+    void aSingularValueAtAThresholdIsLeftToTheSvd() {
+        // sigma_6 = 0.5 (1 + 1e-14), over abs:0.5 by less than an SVD's rounding: the sketch does not count it
+        double[] s = new double[M];
+        for (int i = 0; i < 6; i++) {
+            s[i] = i < 5 ? 5 - i : 0.5 * (1 + 1e-14);
+        }
+        double[] a = TestMatrices.withSingularValues(new Random(13), M, N, s);
+        assertNull(LayerRanks.fromSketch(a, M, N, 6 + LayerRanks.OVERSAMPLE, TOLS, F64));
+        Tolerance[] numpyOnly = {Tolerance.NUMPY, Tolerance.rel(1e-6)};
+        assertArrayEquals(new int[] {6, 6}, LayerRanks.fromSketch(a, M, N, 6 + LayerRanks.OVERSAMPLE, numpyOnly, F64));
+    }
+
+    @Test
+    void aRankDeficientWeightOfTheStudysShapeIsDecidedByTheSketchAtEveryTolerance() {
+        // Figure 1's W_1: 500 x 1000 of rank 10 (a product of thin factors, tail at rounding level)
+        Random rnd = new Random(17);
+        int m = 500;
+        int n = 1000;
+        int r = 10;
+        double[] left = new double[m * r];
+        double[] right = new double[r * n];
+        for (int i = 0; i < left.length; i++) {
+            left[i] = rnd.nextGaussian() * 0.1;
+        }
+        for (int i = 0; i < right.length; i++) {
+            right[i] = rnd.nextGaussian() * 0.1;
+        }
+        double[] a = new double[m * n];
+        NativeLinalg.blas().dgemm("N", "N", m, n, r, 1.0, left, m, right, r, 0.0, a, m);
+        int[] got = LayerRanks.fromSketch(a, m, n, r + LayerRanks.OVERSAMPLE, TOLS, F64);
+        assertNotNull(got);
+        assertArrayEquals(svdRanks(a, m, n), got);
+        assertEquals(r, got[0]);
+    }
 }
