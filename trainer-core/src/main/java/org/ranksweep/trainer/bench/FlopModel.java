@@ -2,6 +2,7 @@ package org.ranksweep.trainer.bench;
 
 import org.ranksweep.trainer.config.NoiseType;
 import org.ranksweep.trainer.config.RunConfig;
+import org.ranksweep.trainer.linalg.Svd;
 
 /**
  * The floating-point work of one run, counted from its shapes (multiply and add count as two).
@@ -12,9 +13,7 @@ import org.ranksweep.trainer.config.RunConfig;
  * <li>A checkpoint: one clean forward+backward pass (reused as the next step's gradient by the noise
  *     types whose step uses the clean gradient), R = W_H...W_1 (sum_(i>=2) 2 d_i d_(i-1) d_0), and a
  *     values-only SVD of R and of every W_i.</li>
- * <li>A values-only SVD of a k x l matrix (k &lt;= l): with l &gt;= 1.6 k LAPACK first reduces it by QR/LQ,
- *     2 k^2 l - 2 k^3 / 3, then bidiagonalises the k x k factor, 8 k^3 / 3; otherwise it bidiagonalises
- *     directly, 4 k^2 l - 4 k^3 / 3. The iterations on the bidiagonal are O(k^2) and left out.</li>
+ * <li>A values-only SVD: {@link Svd#valuesFlops}.</li>
  * </ul>
  * Elementwise work (activations, noise, residuals) is O(d m) per layer and left out.
  */
@@ -57,12 +56,24 @@ public final class FlopModel {
     }
 
     public static double svdValues(int rows, int cols) {
-        double k = Math.min(rows, cols);
-        double l = Math.max(rows, cols);
-        if (l >= 1.6 * k) {
-            return 2 * k * k * l - 2 * k * k * k / 3 + 8 * k * k * k / 3;
+        return Svd.valuesFlops(rows, cols);
+    }
+
+    /**
+     * The part of {@link #run} that is the layers' rank decisions, counted as an SVD of every W_i at every
+     * checkpoint: the most they cost ({@code LayerRanks} often decides for less, and counts what it did).
+     */
+    public static double layerRankSvds(RunConfig c) {
+        int[] d = c.widths;
+        double f = 0;
+        for (int i = 1; i < d.length; i++) {
+            f += svdValues(d[i], d[i - 1]);
         }
-        return 4 * k * k * l - 4 * k * k * k / 3;
+        return checkpoints(c) * f;
+    }
+
+    private static int checkpoints(RunConfig c) {
+        return 1 + c.epochs / c.checkpointEvery + (c.epochs % c.checkpointEvery == 0 ? 0 : 1);
     }
 
     /** R's product (unless the pass just made it, as the sufficient-statistics pass does) and the SVDs. */
@@ -91,7 +102,7 @@ public final class FlopModel {
 
     /** FLOPs of the whole run of {@code c} on m samples, on the sufficient-statistics path or the direct one. */
     public static double run(RunConfig c, int m, boolean sufficientStatistics) {
-        int checkpoints = 1 + c.epochs / c.checkpointEvery + (c.epochs % c.checkpointEvery == 0 ? 0 : 1);
+        int checkpoints = checkpoints(c);
         double pass = sufficientStatistics ? sufficientPass(c, m) : pass(c, m, true);
         double steps;
         if (c.stepUsesCleanGradient()) {

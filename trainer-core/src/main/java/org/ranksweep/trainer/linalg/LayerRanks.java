@@ -57,6 +57,8 @@ public final class LayerRanks {
     /** The largest rank of the last decision; -1 before the first. */
     private int lastRank = -1;
     private long sketchDecisions;
+    /** FLOPs of the work done so far (GEMMs, factorisations and SVDs, counted from their shapes). */
+    private double flops;
     private int sinceFallback;
     private long gramDecisions;
     private long svdDecisions;
@@ -75,7 +77,9 @@ public final class LayerRanks {
         int k = Math.min(m, n);
         int p = lastRank + OVERSAMPLE;
         if (k >= MIN_GRAM_SIZE && lastRank >= 0 && p * TAIL_MAX_SHARE <= k) {
-            int[] r = fromSketch(a, m, n, p, tolerances, eps);
+            double[] cost = new double[1];
+            int[] r = fromSketch(a, m, n, p, tolerances, eps, cost);
+            flops += cost[0];
             if (r != null) {
                 sketchDecisions++;
                 return r;
@@ -83,7 +87,9 @@ public final class LayerRanks {
         }
         // retry the Gram path every 8 checkpoints after a fallback
         if (k >= MIN_GRAM_SIZE && (gramWorked || ++sinceFallback >= 8)) {
-            int[] r = fromGram(a, m, n, tolerances, eps);
+            double[] cost = new double[1];
+            int[] r = fromGram(a, m, n, tolerances, eps, cost);
+            flops += cost[0];
             gramWorked = r != null;
             sinceFallback = 0;
             if (r != null) {
@@ -92,7 +98,13 @@ public final class LayerRanks {
             }
         }
         svdDecisions++;
+        flops += Svd.valuesFlops(m, n);
         return Tolerance.ranks(tolerances, Svd.values(a, m, n), m, n, eps);
+    }
+
+    /** FLOPs of every decision so far, counted from the shapes of what each did (including attempts that gave way). */
+    public double flops() {
+        return flops;
     }
 
     /** How many decisions came from a sketch. */
@@ -112,7 +124,14 @@ public final class LayerRanks {
 
     /** Ranks from the Gram eigenvalues, or null when any decision is too close to call. */
     static int[] fromGram(double[] a, int m, int n, Tolerance[] tolerances, double eps) {
+        return fromGram(a, m, n, tolerances, eps, new double[1]);
+    }
+
+    /** As {@link #fromGram(double[], int, int, Tolerance[], double)}, adding its FLOPs to {@code cost[0]}. */
+    static int[] fromGram(double[] a, int m, int n, Tolerance[] tolerances, double eps, double[] cost) {
         int k = Math.min(m, n);
+        // dsyrk k^2 l, the values-only eigensolve's tridiagonalisation 4 k^3 / 3
+        cost[0] += (double) k * k * Math.max(m, n) + 4.0 * k * k * k / 3;
         double[] g = new double[k * k];
         if (m <= n) {
             NativeLinalg.blas().dsyrk("U", "N", m, n, 1.0, a, m, 0.0, g, k);
@@ -172,6 +191,8 @@ public final class LayerRanks {
             }
             if (Double.isNaN(tail)) {
                 tail = tailBound(a, m, n, gram, above);
+                // a second tridiagonalisation with r eigenvectors, then two k x l x r GEMMs
+                cost[0] += 4.0 * k * k * k / 3 + 2.0 * k * k * above + 2 * 2.0 * k * Math.max(m, n) * above;
             }
             if (!(TAIL_MARGIN * tail < tau)) {
                 return null;
@@ -227,6 +248,13 @@ public final class LayerRanks {
      * threshold cannot be placed clear of the singular values' bounds.
      */
     static int[] fromSketch(double[] a, int m, int n, int p, Tolerance[] tolerances, double eps) {
+        return fromSketch(a, m, n, p, tolerances, eps, new double[1]);
+    }
+
+    /** As {@link #fromSketch(double[], int, int, int, Tolerance[], double)}, adding its FLOPs to {@code cost[0]}. */
+    static int[] fromSketch(double[] a, int m, int n, int p, Tolerance[] tolerances, double eps, double[] cost) {
+        // A Omega and Q^T A (2 m n p each), the QR and Q^T Q (about 5 m p^2), B B^T, B's SVD
+        cost[0] += 2 * 2.0 * m * n * p + 5.0 * m * p * p + (double) p * p * n + Svd.valuesFlops(p, n);
         Sketch sk = Sketch.of(a, m, n, p);
         if (sk == null) {
             return null;
@@ -246,6 +274,9 @@ public final class LayerRanks {
             }
             if (r == p) {
                 return null; // the rank may exceed the sketch
+            }
+            if (r > 0 && !tails.containsKey(r)) {
+                cost[0] += 2.0 * m * p * r + 2.0 * r * p * n + 2.0 * m * n * r; // Q W_r, W_r^T B, A - Q_r X
             }
             double tail = tails.computeIfAbsent(r, sk::tailBound);
             if (!(TAIL_MARGIN * tail < tauLo)) {

@@ -85,4 +85,18 @@ public final class Svd {
             throw new IllegalArgumentException("matrix of " + a.length + " values cannot be " + m + "x" + n);
         }
     }
+
+    /**
+     * FLOPs of a values-only SVD of a rows x cols matrix (k &lt;= l its sides): with l &gt;= 1.6 k LAPACK first
+     * reduces it by QR/LQ, 2 k^2 l - 2 k^3 / 3, then bidiagonalises the k x k factor, 8 k^3 / 3; otherwise
+     * it bidiagonalises directly, 4 k^2 l - 4 k^3 / 3. The iterations on the bidiagonal are O(k^2), left out.
+     */
+    public static double valuesFlops(int rows, int cols) {
+        double k = Math.min(rows, cols);
+        double l = Math.max(rows, cols);
+        if (l >= 1.6 * k) {
+            return 2 * k * k * l - 2 * k * k * k / 3 + 8 * k * k * k / 3;
+        }
+        return 4 * k * k * l - 4 * k * k * k / 3;
+    }
 }

@@ -35,11 +35,13 @@ public final class RunResult implements Serializable {
     public final long nativeBytes;
     /** Bytes the run allocated on the Java heap on its own thread (JVM-dependent; -1 when unknown). */
     public final long heapAllocatedBytes;
+    /** FLOPs the layers' rank decisions took, as {@code LayerRanks} did them (often less than an SVD each). */
+    public final double layerRankFlops;
 
     public RunResult(RunStatus status, String error, int epochsRun, int fullRank, int finalRank,
             int timeToFullRank, double finalLoss, double optimalLoss, double lossGap, long wallMs,
             long checkpointMs, long svdMs, Checkpoint[] checkpoints, DataReport data, String path, long nativeBytes,
-            long heapAllocatedBytes) {
+            long heapAllocatedBytes, double layerRankFlops) {
         this.status = status;
         this.error = error;
         this.epochsRun = epochsRun;
@@ -57,12 +59,13 @@ public final class RunResult implements Serializable {
         this.path = path;
         this.nativeBytes = nativeBytes;
         this.heapAllocatedBytes = heapAllocatedBytes;
+        this.layerRankFlops = layerRankFlops;
     }
 
     /** A run that failed before training: no checkpoints, no data check. */
     public static RunResult failedBeforeTraining(int fullRank, Throwable cause) {
         return new RunResult(RunStatus.FAILED, cause.getClass().getName() + ": " + cause.getMessage(), 0, fullRank,
-                -1, -1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, new Checkpoint[0], null, null, 0, -1);
+                -1, -1, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, new Checkpoint[0], null, null, 0, -1, 0);
     }
 
     public boolean reachedFullRank() {

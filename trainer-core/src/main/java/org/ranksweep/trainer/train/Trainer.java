@@ -349,7 +349,7 @@ public final class Trainer {
             double finalLoss = status == RunStatus.COMPLETED && last != null ? last.loss : lastLoss;
             return new RunResult(status, error, epochsRun, fullRank, last == null ? -1 : last.rank, ttf, finalLoss,
                     optimal, finalLoss - optimal, wallMs, checkpointNanos / 1_000_000, svdNanos / 1_000_000,
-                    checkpoints.toArray(new Checkpoint[0]), report, path.label(), nativeBytes, heapBytes);
+                    checkpoints.toArray(new Checkpoint[0]), report, path.label(), nativeBytes, heapBytes, layerRankFlops());
         }
 
         /**
@@ -370,6 +370,15 @@ public final class Trainer {
                     return;
                 }
             }
+        }
+
+        /** What the layers' rank decisions cost in FLOPs (after {@link #collect}: every decision made). */
+        private double layerRankFlops() {
+            double f = 0;
+            for (LayerRanks l : layerRankers) {
+                f += l.flops();
+            }
+            return f;
         }
 
         private boolean diverged(double loss) {

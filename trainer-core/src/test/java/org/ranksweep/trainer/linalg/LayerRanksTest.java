@@ -99,6 +99,7 @@ class LayerRanksTest {
         assertEquals(M, got[0]);
         assertEquals(5, got[1]);
         assertEquals(1, ranks.svdDecisions());
+        assertTrue(ranks.flops() > Svd.valuesFlops(M, N), "the Gram attempt and the SVD: " + ranks.flops());
         // next time straight to the SVD, no Gram attempt wasted
         ranks.ranks(a, M, N, TOLS, F64);
         assertEquals(2, ranks.svdDecisions());
@@ -163,8 +164,12 @@ class LayerRanksTest {
         LayerRanks ranks = new LayerRanks();
         assertArrayEquals(want, ranks.ranks(a, M, N, TOLS, F64));
         assertEquals(0, ranks.sketchDecisions(), "the first checkpoint has no rank to start from");
+        double first = ranks.flops();
+        assertTrue(first > 0, "the Gram decision's work is counted");
         assertArrayEquals(want, ranks.ranks(a, M, N, TOLS, F64));
         assertEquals(1, ranks.sketchDecisions());
+        double sketch = ranks.flops() - first;
+        assertTrue(sketch > 0 && sketch < Svd.valuesFlops(M, N) / 4, "a sketch costs a fraction of an SVD: " + sketch);
         // the rank jumps past the sketch (5 + OVERSAMPLE columns): the sketch refuses, the ranks stay exact
         double[] s = new double[M];
         for (int i = 0; i < M; i++) {
