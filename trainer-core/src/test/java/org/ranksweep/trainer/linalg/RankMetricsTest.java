@@ -29,14 +29,27 @@ class RankMetricsTest {
                 Arguments.of("tall rank-deficient", 8, 5, new double[] {3, 1e-5, 1e-9, 0, 0}),
                 Arguments.of("zero", 3, 6, new double[] {0, 0, 0}),
                 Arguments.of("identity", 6, 6, new double[] {1, 1, 1, 1, 1, 1}),
-                Arguments.of("graded", 7, 7, new double[] {1, 1e-2, 1e-4, 5e-6, 5e-8, 5e-10, 5e-12}));
+                Arguments.of("graded", 7, 7, new double[] {1, 1e-2, 1e-4, 5e-6, 5e-8, 5e-10, 5e-12}),
+                // wide matrices go through their transpose, in 32 x 32 blocks: sides past and between blocks
+                Arguments.of("wide, 37 x 70", 37, 70, graded(37)),
+                Arguments.of("tall, 70 x 37", 70, 37, graded(37)));
+    }
+
+    private static double[] graded(int k) {
+        double[] s = new double[k];
+        for (int i = 0; i < k; i++) {
+            s[i] = Math.pow(0.7, i);
+        }
+        return s;
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("matrices")
     void singularValuesAreRecovered(String name, int m, int n, double[] s) {
         double[] a = TestMatrices.withSingularValues(new Random(name.hashCode()), m, n, s);
+        double[] before = a.clone();
         double[] got = Svd.values(a, m, n);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, a, name + ": the input is left as it was");
         assertEquals(s.length, got.length, name);
         for (int i = 0; i < s.length; i++) {
             assertEquals(s[i], got[i], SV_REL * s[0] + 1e-15, name + ": singular value " + i);
