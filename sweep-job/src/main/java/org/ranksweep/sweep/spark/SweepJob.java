@@ -287,6 +287,8 @@ public final class SweepJob {
                 // tasks of about TaskPacker.TARGET_TASK_MS each, costliest first: Spark hands tasks to free
                 // slots in order (LPT), and small runs share a task instead of each paying for one
                 List<long[]> tasks = packer.pack(ids, costs);
+                // a call site of our own: Spark otherwise walks the driver's stack for every RDD and job
+                jsc.setCallSite("rank-sweep " + sweep + " batch " + (commits.size() + 1));
                 JavaRDD<RunRecord> records = jsc.parallelize(tasks, tasks.size())
                         .flatMap(task -> {
                             List<RunRecord> rs = new ArrayList<>(task.length);
@@ -327,6 +329,7 @@ public final class SweepJob {
             }
             throw new IOException(cause);
         } finally {
+            jsc.clearCallSite();
             committer.shutdownNow();
             if (progress != null) {
                 progress.stop();
