@@ -55,10 +55,6 @@ public final class FlopModel {
         return f;
     }
 
-    public static double svdValues(int rows, int cols) {
-        return Svd.valuesFlops(rows, cols);
-    }
-
     /**
      * The part of {@link #run} that is the layers' rank decisions, counted as an SVD of every W_i at every
      * checkpoint: the most they cost ({@code LayerRanks} often decides for less, and counts what it did).
@@ -67,7 +63,7 @@ public final class FlopModel {
         int[] d = c.widths;
         double f = 0;
         for (int i = 1; i < d.length; i++) {
-            f += svdValues(d[i], d[i - 1]);
+            f += Svd.valuesFlops(d[i], d[i - 1]);
         }
         return checkpoints(c) * f;
     }
@@ -83,9 +79,9 @@ public final class FlopModel {
         for (int i = 2; product && i < d.length; i++) {
             f += 2.0 * d[i] * d[i - 1] * d[0];
         }
-        f += svdValues(d[d.length - 1], d[0]);
+        f += Svd.valuesFlops(d[d.length - 1], d[0]);
         for (int i = 1; i < d.length; i++) {
-            f += svdValues(d[i], d[i - 1]);
+            f += Svd.valuesFlops(d[i], d[i - 1]);
         }
         return f;
     }

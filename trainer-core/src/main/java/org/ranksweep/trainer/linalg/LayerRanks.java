@@ -275,10 +275,12 @@ public final class LayerRanks {
             if (r == p) {
                 return null; // the rank may exceed the sketch
             }
-            if (r > 0 && !tails.containsKey(r)) {
-                cost[0] += 2.0 * m * p * r + 2.0 * r * p * n + 2.0 * m * n * r; // Q W_r, W_r^T B, A - Q_r X
+            Double tail = tails.get(r);
+            if (tail == null) {
+                tail = sk.tailBound(r);
+                tails.put(r, tail);
+                cost[0] += r == 0 ? 0 : 2.0 * m * p * r + 2.0 * r * p * n + 2.0 * m * n * r; // Q W_r, W_r^T B, A - Q_r X
             }
-            double tail = tails.computeIfAbsent(r, sk::tailBound);
             if (!(TAIL_MARGIN * tail < tauLo)) {
                 return null;
             }
@@ -360,7 +362,7 @@ public final class LayerRanks {
             blas.dgemm("T", "N", p, n, m, 1.0, q, m, a, m, 0.0, b, p);
             double aNorm = norm(a);
             double bNorm = norm(b);
-            double[] sv = Svd.values(b.clone(), p, n);
+            double[] sv = Svd.values(b, p, n);
             if (sv == null || sv.length < p) {
                 return null;
             }
@@ -399,9 +401,9 @@ public final class LayerRanks {
             dev.ludovic.netlib.blas.BLAS blas = NativeLinalg.blas();
             int top = (p - r) * p; // W_r: the last r columns of the ascending eigenvectors
             double[] qr = new double[m * r];
-            blas.dgemm("N", "N", m, r, p, 1.0, q, m, java.util.Arrays.copyOfRange(vectors, top, p * p), p, 0.0, qr, m);
+            blas.dgemm("N", "N", m, r, p, 1.0, q, 0, m, vectors, top, p, 0.0, qr, 0, m);
             double[] x = new double[r * n];
-            blas.dgemm("T", "N", r, n, p, 1.0, java.util.Arrays.copyOfRange(vectors, top, p * p), p, b, p, 0.0, x, r);
+            blas.dgemm("T", "N", r, n, p, 1.0, vectors, top, p, b, 0, p, 0.0, x, 0, r);
             double[] rest = a.clone();
             blas.dgemm("N", "N", m, n, r, -1.0, qr, m, x, r, 1.0, rest, m);
             return norm(rest) * (1 + 0x1p-50) + (r + 2) * 0x1p-52 * (aNorm + norm(qr) * norm(x));
