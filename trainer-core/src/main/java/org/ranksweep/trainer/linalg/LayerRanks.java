@@ -52,6 +52,8 @@ public final class LayerRanks {
     public static final int OVERSAMPLE = 8;
     /** The sketch's Gaussian vectors come from this seed: the same matrix always gets the same decision. */
     private static final long SKETCH_SEED = 0x5eedL;
+    /** Entries of A's residual computed at a time by {@link Sketch#tailBound} (256 KB: in a core's L2 cache). */
+    private static final int RESIDUAL_BLOCK = 1 << 15;
 
     private boolean gramWorked = true;
     /** The largest rank of the last decision; -1 before the first. */
@@ -404,9 +406,18 @@ public final class LayerRanks {
             blas.dgemm("N", "N", m, r, p, 1.0, q, 0, m, vectors, top, p, 0.0, qr, 0, m);
             double[] x = new double[r * n];
             blas.dgemm("T", "N", r, n, p, 1.0, vectors, top, p, b, 0, p, 0.0, x, 0, r);
-            double[] rest = a.clone();
-            blas.dgemm("N", "N", m, n, r, -1.0, qr, m, x, r, 1.0, rest, m);
-            return norm(rest) * (1 + 0x1p-50) + (r + 2) * 0x1p-52 * (aNorm + norm(qr) * norm(x));
+            // ||A - Q_r X||_F a block of columns at a time, in a cache-sized buffer: the same operations on each
+            // entry as on a copy of all of A (so the same rounding), without writing A's size out and reading it back
+            int cols = Math.max(1, Math.min(n, RESIDUAL_BLOCK / Math.max(1, m)));
+            double[] rest = new double[m * cols];
+            double restNorm = 0;
+            for (int j0 = 0; j0 < n; j0 += cols) {
+                int w = Math.min(cols, n - j0);
+                System.arraycopy(a, j0 * m, rest, 0, m * w);
+                blas.dgemm("N", "N", m, w, r, -1.0, qr, 0, m, x, j0 * r, r, 1.0, rest, 0, m);
+                restNorm = Math.hypot(restNorm, blas.dnrm2(m * w, rest, 0, 1));
+            }
+            return restNorm * (1 + 0x1p-50) + (r + 2) * 0x1p-52 * (aNorm + norm(qr) * norm(x));
         }
     }
 
