@@ -25,12 +25,12 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the configuration and result as JSON instead of a table.")
     boolean json;
 
-    @Option(names = "--overlap-spectra", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Compute checkpoint SVDs on a second thread while training goes on (default: on).")
-    boolean overlapSpectra;
+    @Option(names = "--batch-spectra", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Hold the checkpoints' SVDs and compute them in batches on every core while training "
+                    + "waits (default: on); off: each in line, on one thread.")
+    boolean batchSpectra;
 
-    @Option(names = "--threads", defaultValue = "0",
-            description = "ND4J compute threads (0: every core, less one for the SVDs when they overlap).")
+    @Option(names = "--threads", defaultValue = "0", description = "ND4J compute threads while training (0: every core).")
     int threads;
 
     /** The configuration to train: from the flags here; a subclass may take it from elsewhere. */
@@ -46,8 +46,8 @@ public class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunConfig config = config();
-        ComputeThreads.forSingleRun(threads, overlapSpectra);
-        RunResult result = Trainer.run(config, dataset(config), overlapSpectra);
+        ComputeThreads.forSingleRun(threads);
+        RunResult result = Trainer.run(config, dataset(config), batchSpectra);
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("config", config.toMap());

@@ -25,15 +25,18 @@ public final class ComputeThreads {
                 System.getenv("OPENBLAS_NUM_THREADS"));
     }
 
-    /**
-     * Threads for one run on this machine: {@code requested} if positive, else every core but one when
-     * the checkpoint SVDs overlap training on their own thread (they get that core), else every core.
-     */
-    public static int forSingleRun(int requested, boolean overlapSpectra) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        int n = requested > 0 ? requested : overlapSpectra ? Math.max(1, cores - 1) : cores;
-        set(n, requested > 0 ? "--threads" : overlapSpectra ? "one core left to the checkpoint SVDs" : "every core");
+    /** Threads for one run on this machine: {@code requested} if positive, else every core. */
+    public static int forSingleRun(int requested) {
+        int n = requested > 0 ? requested : Runtime.getRuntime().availableProcessors();
+        set(n, requested > 0 ? "--threads" : "every core");
         return n;
+    }
+
+    /** Sets ND4J's BLAS threads to {@code n} (at least 1), quietly; returns the count before. */
+    public static int blas(int n) {
+        int before = get();
+        org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads(Math.max(1, n));
+        return before;
     }
 
     /** ND4J's current BLAS thread count. */

@@ -90,6 +90,28 @@ final class Gemm {
     }
 
     /** f-ordered, contiguous, starting at its buffer's start, double or float. */
+    /**
+     * The values of a plain array as a new column-major double[], copied in bulk ({@code DataBuffer.asDouble}
+     * reads one element at a time through a virtual call: 4 ms for Figure 1's weights, against 1).
+     */
+    static double[] toDoubles(INDArray x) {
+        if (!plain(x)) {
+            return x.data().asDouble();
+        }
+        int n = Math.toIntExact(x.length());
+        double[] out = new double[n];
+        if (x.dataType() == DataType.DOUBLE) {
+            ((DoublePointer) x.data().addressPointer()).get(out, 0, n);
+        } else {
+            float[] f = new float[n];
+            ((FloatPointer) x.data().addressPointer()).get(f, 0, n);
+            for (int i = 0; i < n; i++) {
+                out[i] = f[i];
+            }
+        }
+        return out;
+    }
+
     private static boolean plain(INDArray x) {
         return x.ordering() == 'f' && x.offset() == 0 && !x.isView() && x.rank() == 2
                 && (x.dataType() == DataType.DOUBLE || x.dataType() == DataType.FLOAT);

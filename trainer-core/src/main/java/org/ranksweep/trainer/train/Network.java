@@ -300,7 +300,7 @@ final class Network implements AutoCloseable {
         if (factorWorkspace == null) {
             throw new IllegalStateException("no sufficient-statistics pass yet");
         }
-        return (depth == 1 ? w[0] : factorWorkspace.prefix[depth]).data().asDouble();
+        return Gemm.toDoubles(depth == 1 ? w[0] : factorWorkspace.prefix[depth]);
     }
 
     /** Bytes of native memory this network holds (weights, gradients, every workspace so far). */
@@ -349,7 +349,7 @@ final class Network implements AutoCloseable {
 
     /** W_i as a column-major double[]. */
     double[] weights(int i) {
-        return w[i].data().asDouble();
+        return Gemm.toDoubles(w[i]);
     }
 
     @Override

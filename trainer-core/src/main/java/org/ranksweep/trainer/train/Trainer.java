@@ -16,6 +16,7 @@ import org.ranksweep.trainer.config.RunConfig;
 import org.ranksweep.trainer.data.DataAnalysis;
 import org.ranksweep.trainer.data.DataLoader;
 import org.ranksweep.trainer.data.Dataset;
+import org.ranksweep.trainer.linalg.ComputeThreads;
 import org.ranksweep.trainer.linalg.LayerRanks;
 import org.ranksweep.trainer.linalg.SpectralMetrics;
 import org.ranksweep.trainer.linalg.Svd;
@@ -87,16 +88,18 @@ public final class Trainer {
     }
 
     /**
-     * As {@link #run(RunConfig, Dataset)}; with {@code overlapSpectra} the checkpoints' SVDs run on a
-     * second thread while training goes on (same results, less wall time when a core is free: a single
-     * run on a laptop, not a Spark task on a busy executor).
+     * As {@link #run(RunConfig, Dataset)}; with {@code batchSpectra} the checkpoints' SVDs are held and
+     * computed in batches on a pool of every core while training waits (see {@link #SPECTRA_BATCH_BYTES}),
+     * training itself using ND4J's threads. Same results, less wall time for a single run in its own JVM
+     * (a laptop, a bench); it changes ND4J's BLAS thread count during each batch, so not for runs sharing a
+     * JVM (Spark tasks compute their spectra in line).
      */
-    public static RunResult run(RunConfig c, Dataset data, boolean overlapSpectra) {
-        return run(c, data, overlapSpectra, Path.AUTO);
+    public static RunResult run(RunConfig c, Dataset data, boolean batchSpectra) {
+        return run(c, data, batchSpectra, Path.AUTO);
     }
 
     /** As {@link #run(RunConfig, Dataset, boolean)}, on the given path (benchmarks and tests compare them). */
-    public static RunResult run(RunConfig c, Dataset data, boolean overlapSpectra, Path path) {
+    public static RunResult run(RunConfig c, Dataset data, boolean batchSpectra, Path path) {
         if (path == Path.SUFFICIENT_STATISTICS && !c.sufficientStatisticsApply()) {
             throw new ConfigException("path", "applies only to linear networks trained on the clean full-batch gradient"
                     + " (noise none, gradient, jin-pgd or spectral), not " + c.architecture() + " with noise", c.noise);
@@ -115,7 +118,7 @@ public final class Trainer {
             throw new ConfigException("batchSize", "must be <= the number of samples " + data.samples, c.batchSize);
         }
         Run run = new Run(c, data, path == Path.AUTO ? choosePath(c, data.samples) : path);
-        run.asyncSpectra = overlapSpectra;
+        run.batchSpectra = batchSpectra;
         return run.execute();
     }
 
@@ -128,6 +131,26 @@ public final class Trainer {
             this.result = result;
             this.weights = weights;
         }
+    }
+
+    /** A run with batched spectra, and how many batches its spectra took. */
+    static final class Batched {
+        final RunResult result;
+        final int batches;
+
+        Batched(RunResult result, int batches) {
+            this.result = result;
+            this.batches = batches;
+        }
+    }
+
+    /** Like {@link #run(RunConfig, Dataset, boolean)} with batched spectra, a batch starting at {@code batchBytes}. */
+    static Batched runBatched(RunConfig c, Dataset data, long batchBytes) {
+        Run run = new Run(c, data, choosePath(c, data.samples));
+        run.batchSpectra = true;
+        run.spectraBatchBytes = batchBytes;
+        RunResult r = run.execute();
+        return new Batched(r, run.batches);
     }
 
     /** Like {@link #run(RunConfig, Dataset)}, also returning the final weights. */
@@ -143,8 +166,26 @@ public final class Trainer {
         return new Outcome(r, run.finalWeights);
     }
 
-    /** Checkpoints whose spectra may still be computing on the spectra threads. */
-    private static final int SPECTRA_IN_FLIGHT = 2;
+    /**
+     * With batched spectra, the checkpoint copies (R and every W_i) held before their spectra are computed:
+     * once they reach this many bytes training waits for a batch. 9 checkpoints of Figure 1 (7 MB each), 3
+     * at depth 5. The batch size barely matters to the time (Figure 1's direct run: 3.1-3.6 s with 2, 4, 8
+     * or 16 checkpoints a batch, as much as repeated runs vary); it bounds the memory.
+     */
+    static final long SPECTRA_BATCH_BYTES = 64L << 20;
+
+    /** A checkpoint whose spectra wait for the next batch: R and the W_i as they were then. */
+    private static final class Held {
+        final Pending pending;
+        final double[] r;
+        final double[][] layers;
+
+        Held(Pending pending, double[] r, double[][] layers) {
+            this.pending = pending;
+            this.r = r;
+            this.layers = layers;
+        }
+    }
 
     /** A checkpoint's synchronous part, and its spectra to come. */
     private static final class Pending {
@@ -206,10 +247,21 @@ public final class Trainer {
         private final DataType dtype;
         private final int fullRank;
         private final List<Pending> pending = new ArrayList<>();
+        /** Native buffers of this run beyond the network's, closed at its end. */
+        private final List<INDArray> owned = new ArrayList<>();
+        /** Buffers of the partial products W_(i+1)...W_1 (i >= 1), allocated at the first checkpoint and reused. */
+        private INDArray[] partials;
         /** One per layer, used only by whichever thread computes spectra (one at a time). */
         private final LayerRanks[] layerRankers;
-        /** SVD tasks (R and each W_i) when they overlap training; null when computed in line. */
+        /** SVD tasks (R and each W_i) when batched; null when computed in line. */
         private ExecutorService spectraThreads;
+        /** Checkpoints waiting for their spectra (batched spectra only), and the bytes of their copies. */
+        private final List<Held> held = new ArrayList<>();
+        private long heldBytes;
+        /** Held bytes that start a batch ({@link #SPECTRA_BATCH_BYTES}; tests make it smaller). */
+        long spectraBatchBytes = SPECTRA_BATCH_BYTES;
+        /** Batches computed so far. */
+        int batches;
         /** The gradient noise of the next step is drawn here while this one trains. */
         private ExecutorService noiseThread;
         /** Each layer's last rank task: the next one for that layer runs after it (its LayerRanks is not shared). */
@@ -224,7 +276,7 @@ public final class Trainer {
         private boolean gradFresh;
         private double freshLoss;
         private boolean keepWeights;
-        private boolean asyncSpectra;
+        private boolean batchSpectra;
         private double[][] finalWeights;
         /** Epochs started so far. */
         private int epochsRun;
@@ -248,10 +300,9 @@ public final class Trainer {
 
         RunResult execute() {
             start = System.nanoTime();
-            if (asyncSpectra) {
+            if (batchSpectra) {
                 int cores = Runtime.getRuntime().availableProcessors();
-                spectraThreads = Executors.newFixedThreadPool(Math.max(1, Math.min(cores, c.depth() + 1)),
-                        daemon("rank-sweep-spectra"));
+                spectraThreads = Executors.newFixedThreadPool(Math.max(1, cores), daemon("rank-sweep-spectra"));
                 noiseThread = Executors.newSingleThreadExecutor(daemon("rank-sweep-noise"));
                 layerChain = new CompletableFuture<?>[c.depth()];
                 java.util.Arrays.fill(layerChain, CompletableFuture.completedFuture(null));
@@ -262,7 +313,6 @@ public final class Trainer {
             String error = null;
             long nativeBytes = 0;
             long heap0 = HeapCounter.allocated();
-            List<INDArray> owned = new ArrayList<>();
             Network net = null;
             try {
                 DataAnalysis analysis = DataAnalysis.of(data);
@@ -394,9 +444,8 @@ public final class Trainer {
 
         /**
          * Records a checkpoint; false (and nothing recorded) when the clean loss has diverged. The
-         * singular values are computed from copies of R and the W_i, on the spectra threads when there
-         * are some, so that training goes on meanwhile; at most {@link #SPECTRA_IN_FLIGHT} checkpoints
-         * wait for theirs.
+         * singular values are computed from copies of R and the W_i: in line, or, with batched spectra,
+         * held until {@link #spectraBatchBytes} of copies wait and then computed together ({@link #flush}).
          */
         private boolean checkpoint(Network net, INDArray x, INDArray y, int epoch, double optimal) {
             long t0 = System.nanoTime();
@@ -417,11 +466,11 @@ public final class Trainer {
             if (spectraThreads == null) {
                 p.spectra = CompletableFuture.completedFuture(spectra(r, layers));
             } else {
-                int waitFor = pending.size() - SPECTRA_IN_FLIGHT;
-                if (waitFor >= 0) {
-                    pending.get(waitFor).spectra.join();
+                held.add(new Held(p, r, layers));
+                heldBytes += 8L * (r.length + java.util.Arrays.stream(layers).mapToLong(l -> l.length).sum());
+                if (heldBytes >= spectraBatchBytes) {
+                    flush();
                 }
-                p.spectra = spectraAsync(r, layers);
             }
             pending.add(p);
             checkpointNanos += System.nanoTime() - t0;
@@ -478,8 +527,36 @@ public final class Trainer {
             return new Spectra(sv, ranks, layerRanks, System.nanoTime() - ts);
         }
 
+        /**
+         * Computes the spectra of every held checkpoint on the spectra threads while training waits. ND4J's
+         * BLAS drops to one thread meanwhile: its idle threads would otherwise take the cores from the
+         * LAPACK calls (two SVDs at once then ran at half the speed of one after the other).
+         */
+        private void flush() {
+            if (held.isEmpty()) {
+                return;
+            }
+            batches++;
+            int blasThreads = ComputeThreads.blas(1);
+            try {
+                for (Held h : held) {
+                    h.pending.spectra = spectraAsync(h.r, h.layers);
+                }
+                for (Held h : held) {
+                    h.pending.spectra.join();
+                }
+            } finally {
+                ComputeThreads.blas(blasThreads);
+                held.clear();
+                heldBytes = 0;
+            }
+        }
+
         /** The finished checkpoints, in order (waits for their spectra). */
         private List<Checkpoint> collect() {
+            if (spectraThreads != null) {
+                flush();
+            }
             List<Checkpoint> out = new ArrayList<>();
             for (Pending p : pending) {
                 Spectra s = p.spectra.join();
@@ -493,19 +570,18 @@ public final class Trainer {
 
         /** R = W_H ... W_1 (d_H x d_0) as a column-major double[]. */
         private double[] product(Network net) {
+            if (partials == null) {
+                partials = new INDArray[c.depth()];
+                for (int i = 1; i < c.depth(); i++) {
+                    partials[i] = own(owned, Nd4j.create(dtype, new long[] {c.widths[i + 1], c.widths[0]}, 'f'));
+                }
+            }
             INDArray acc = net.w[0];
-            List<INDArray> temps = new ArrayList<>();
             for (int i = 1; i < c.depth(); i++) {
-                INDArray next = Nd4j.create(dtype, new long[] {c.widths[i + 1], c.widths[0]}, 'f');
-                Gemm.mul(net.w[i], acc, next, false, false);
-                temps.add(next);
-                acc = next;
+                Gemm.mul(net.w[i], acc, partials[i], false, false);
+                acc = partials[i];
             }
-            double[] out = acc.data().asDouble();
-            for (INDArray t : temps) {
-                t.close();
-            }
-            return out;
+            return Gemm.toDoubles(acc);
         }
 
         private static INDArray own(List<INDArray> owned, INDArray a) {

@@ -59,6 +59,9 @@ class TrainerCliTest {
                 "--repeat", "1", "--ceiling-seconds", "0.05", "--noise", "none,gradient");
         assertEquals(0, o.code, o.err + o.out);
         assertTrue(o.out.matches("(?s).*dgemm \\d+\\.\\d GFLOP/s, sgemm \\d+\\.\\d GFLOP/s.*"), o.out);
+        // measured before and after the runs; the table's floors use the higher
+        assertEquals(3, o.out.split("dgemm \\d+\\.\\d GFLOP/s, sgemm", -1).length - 1, o.out);
+        assertTrue(o.out.contains("ceilings (the higher of before and after)"), o.out);
         String[] expected = {
             "tiny none direct float64", "tiny none sufficient-statistics float64", "tiny none direct float32",
             "tiny none sufficient-statistics float32", "tiny gradient direct float64",

@@ -125,22 +125,38 @@ class DivergenceAndDeterminismTest {
 
     @ParameterizedTest
     @EnumSource(value = NoiseType.class, names = {"NONE", "GRADIENT", "GAUSSIAN_DROPOUT", "SPECTRAL"})
-    void overlappingSpectraChangesNothing(NoiseType noise) {
+    void batchedSpectraChangeNothing(NoiseType noise) {
         RunConfig c = RunConfig.builder().architecture("70-66-65:linear").noise(noise).sigma(0.05)
                 .init(InitScheme.BALANCED_LOW_RANK).initRank(3).learningRate(0.05).epochs(7).seed(4)
                 .data(DataSpec.synthetic(0, 0, 80, 3, 0.1)).build();
         Dataset ds = DataLoader.load(c.data);
         RunResult plain = Trainer.run(c, ds, false);
-        RunResult overlapped = Trainer.run(c, ds, true);
-        assertEquals(plain.checkpoints.length, overlapped.checkpoints.length);
+        assertEquals(8, plain.checkpoints.length);
+        long perCheckpoint = 8L * (65 * 70 + 66 * 70 + 65 * 66);
+        int blasThreads = org.ranksweep.trainer.linalg.ComputeThreads.get();
+        // one batch at the end, a batch per checkpoint, and batches of three checkpoints (the last of two)
+        long[] budgets = {Trainer.SPECTRA_BATCH_BYTES, 1, 3 * perCheckpoint};
+        int[] expectedBatches = {1, 8, 3};
+        for (int k = 0; k < budgets.length; k++) {
+            Trainer.Batched batched = Trainer.runBatched(c, ds, budgets[k]);
+            assertEquals(expectedBatches[k], batched.batches, noise + " batches at " + budgets[k] + " bytes");
+            assertEquals(blasThreads, org.ranksweep.trainer.linalg.ComputeThreads.get(), "BLAS threads restored");
+            assertSameCheckpoints(plain, batched.result, noise + " at " + budgets[k] + " bytes");
+        }
+    }
+
+    private static void assertSameCheckpoints(RunResult plain, RunResult other, String what) {
+        assertEquals(plain.checkpoints.length, other.checkpoints.length, what);
         for (int i = 0; i < plain.checkpoints.length; i++) {
             Checkpoint a = plain.checkpoints[i];
-            Checkpoint b = overlapped.checkpoints[i];
-            assertEquals(Double.doubleToLongBits(a.loss), Double.doubleToLongBits(b.loss), noise + " epoch " + a.epoch);
-            assertArrayEquals(a.singularValues, b.singularValues, 0.0, noise + " epoch " + a.epoch);
-            assertArrayEquals(a.ranks, b.ranks, noise + " epoch " + a.epoch);
+            Checkpoint b = other.checkpoints[i];
+            String where = what + " epoch " + a.epoch;
+            assertEquals(a.epoch, b.epoch, where);
+            assertEquals(Double.doubleToLongBits(a.loss), Double.doubleToLongBits(b.loss), where);
+            assertArrayEquals(a.singularValues, b.singularValues, 0.0, where);
+            assertArrayEquals(a.ranks, b.ranks, where);
             for (int l = 0; l < a.layerRanks.length; l++) {
-                assertArrayEquals(a.layerRanks[l], b.layerRanks[l], noise + " epoch " + a.epoch + " layer " + l);
+                assertArrayEquals(a.layerRanks[l], b.layerRanks[l], where + " layer " + l);
             }
         }
     }
