@@ -74,11 +74,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "2", description = "Timed runs per line (the fastest is reported).")
     int repeat;
 
-    @Option(names = "--batch-spectra", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Checkpoint SVDs in batches on every core while training waits (default: on); off: in line.")
-    boolean batch;
+    @Option(names = "--spectra", defaultValue = "batched",
+            description = "Where the checkpoint SVDs run: batched (the default), alongside or in-line (see train --help).")
+    String spectra;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ND4J compute threads while training (0: every core).")
+    private Trainer.SpectraMode mode;
+
+    @Option(names = "--threads", defaultValue = "0",
+            description = "ND4J compute threads while training (0: every core, less one with --spectra alongside).")
     int threads;
 
     @Override
@@ -89,16 +92,18 @@ public final class BenchCommand implements Callable<Integer> {
                 + "SVDs: %s%n", cores, cpuModel(), System.getProperty("java.version"), System.getenv("OMP_NUM_THREADS"),
                 System.getenv("OPENBLAS_NUM_THREADS"), NativeLinalg.describe());
         double[] before = ceilings(cores);
-        int train = ComputeThreads.forSingleRun(threads);
+        mode = Trainer.SpectraMode.parse("--spectra", spectra);
+        int train = ComputeThreads.forSingleRun(threads, mode == Trainer.SpectraMode.ALONGSIDE);
         System.out.printf(Locale.ROOT, "%d epochs, %d samples, checkpoint every %d; %d training thread(s)%s; "
                 + "best of %d%n", epochs, samples, checkpointEvery, train,
-                batch ? ", SVDs in batches on a pool of " + cores + " threads" : ", SVDs in line", repeat);
+                mode == Trainer.SpectraMode.IN_LINE ? ", SVDs in line" : ", SVDs " + mode.label() + " on a pool of " + cores
+                        + " threads", repeat);
         List<Measured> results = new ArrayList<>();
         Trainer.countGemmTime(true);
         try {
             for (Line line : lines) {
                 Dataset data = DataLoader.load(line.config.data);
-                Trainer.run(line.config.toBuilder().epochs(2).build(), data, batch, line.path); // warm-up
+                Trainer.run(line.config.toBuilder().epochs(2).build(), data, mode, line.path); // warm-up
                 Measured best = null;
                 for (int i = 0; i < repeat; i++) {
                     Measured m = measure(line, data);
@@ -183,7 +188,7 @@ public final class BenchCommand implements Callable<Integer> {
     private Measured measure(Line line, Dataset data) {
         long gemm0 = Trainer.gemmNanos();
         long gc0 = gcMillis();
-        RunResult r = Trainer.run(line.config, data, batch, line.path);
+        RunResult r = Trainer.run(line.config, data, mode, line.path);
         return new Measured(r, Trainer.gemmNanos() - gemm0, gcMillis() - gc0);
     }
 

@@ -25,12 +25,14 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the configuration and result as JSON instead of a table.")
     boolean json;
 
-    @Option(names = "--batch-spectra", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Hold the checkpoints' SVDs and compute them in batches on every core while training "
-                    + "waits (default: on); off: each in line, on one thread.")
-    boolean batchSpectra;
+    @Option(names = "--spectra", defaultValue = "batched",
+            description = "Where the checkpoints' SVDs run: batched (held, then on every core while training waits; "
+                    + "the default), alongside (on a pool while training goes on with one core less: for full-rank "
+                    + "layers) or in-line.")
+    String spectra;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ND4J compute threads while training (0: every core).")
+    @Option(names = "--threads", defaultValue = "0",
+            description = "ND4J compute threads while training (0: every core, less one with --spectra alongside).")
     int threads;
 
     /** The configuration to train: from the flags here; a subclass may take it from elsewhere. */
@@ -46,8 +48,9 @@ public class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunConfig config = config();
-        ComputeThreads.forSingleRun(threads);
-        RunResult result = Trainer.run(config, dataset(config), batchSpectra);
+        Trainer.SpectraMode mode = Trainer.SpectraMode.parse("--spectra", spectra);
+        ComputeThreads.forSingleRun(threads, mode == Trainer.SpectraMode.ALONGSIDE);
+        RunResult result = Trainer.run(config, dataset(config), mode);
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("config", config.toMap());

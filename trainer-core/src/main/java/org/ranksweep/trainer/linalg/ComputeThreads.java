@@ -25,10 +25,14 @@ public final class ComputeThreads {
                 System.getenv("OPENBLAS_NUM_THREADS"));
     }
 
-    /** Threads for one run on this machine: {@code requested} if positive, else every core. */
-    public static int forSingleRun(int requested) {
-        int n = requested > 0 ? requested : Runtime.getRuntime().availableProcessors();
-        set(n, requested > 0 ? "--threads" : "every core");
+    /**
+     * Threads for one run on this machine: {@code requested} if positive, else every core, or every core but
+     * one when {@code leaveOne} (the checkpoint spectra then go alongside training on that core).
+     */
+    public static int forSingleRun(int requested, boolean leaveOne) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int n = requested > 0 ? requested : leaveOne ? Math.max(1, cores - 1) : cores;
+        set(n, requested > 0 ? "--threads" : leaveOne ? "one core left to the checkpoint spectra" : "every core");
         return n;
     }
 

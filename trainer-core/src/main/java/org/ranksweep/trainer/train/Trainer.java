@@ -59,6 +59,39 @@ public final class Trainer {
         }
     }
 
+    /** Where a run computes its checkpoints' spectra (the SVD of R and the layers' ranks). */
+    public enum SpectraMode {
+        /** On the training thread, at each checkpoint: for runs sharing a JVM (Spark tasks). */
+        IN_LINE,
+        /**
+         * Held, and computed in batches on a pool of every core while training waits (see
+         * {@link Trainer#SPECTRA_BATCH_BYTES}); training uses every core. The fastest for a single run whose spectra
+         * cost less than its training (low-rank weights, as in Figure 1's gradient descent).
+         */
+        BATCHED,
+        /**
+         * On a pool as each checkpoint is taken, while training goes on, at most {@link Trainer#SPECTRA_IN_FLIGHT}
+         * checkpoints waiting; training should then leave them a core. The fastest for a single run whose
+         * spectra cost about as much as its training (full-rank layers: Figure 2's sigmoid network).
+         */
+        ALONGSIDE;
+
+        /** The name on the command line. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
+        /** The mode named {@code s} ({@link #label}); a {@link ConfigException} on {@code field} otherwise. */
+        public static SpectraMode parse(String field, String s) {
+            for (SpectraMode m : values()) {
+                if (m.label().equals(s)) {
+                    return m;
+                }
+            }
+            throw new ConfigException(field, "must be one of in-line, batched, alongside", s);
+        }
+    }
+
     /** The path {@link Path#AUTO} takes for {@code c} on m samples. */
     public static Path choosePath(RunConfig c, int samples) {
         return FlopModel.sufficientStatisticsCheaper(c, samples) ? Path.SUFFICIENT_STATISTICS : Path.DIRECT;
@@ -84,22 +117,21 @@ public final class Trainer {
      * ({@link ConfigException} otherwise, before any training).
      */
     public static RunResult run(RunConfig c, Dataset data) {
-        return run(c, data, false);
+        return run(c, data, SpectraMode.IN_LINE);
     }
 
     /**
-     * As {@link #run(RunConfig, Dataset)}; with {@code batchSpectra} the checkpoints' SVDs are held and
-     * computed in batches on a pool of every core while training waits (see {@link #SPECTRA_BATCH_BYTES}),
-     * training itself using ND4J's threads. Same results, less wall time for a single run in its own JVM
-     * (a laptop, a bench); it changes ND4J's BLAS thread count during each batch, so not for runs sharing a
-     * JVM (Spark tasks compute their spectra in line).
+     * As {@link #run(RunConfig, Dataset)}, with the checkpoints' spectra computed as {@code spectra} says.
+     * Same results whichever (given the same ND4J thread count), less wall time for a single run in its own
+     * JVM (a laptop, a bench). {@link SpectraMode#BATCHED} sets ND4J's BLAS threads to one during each batch, so
+     * it is not for runs sharing a JVM (Spark tasks compute their spectra in line).
      */
-    public static RunResult run(RunConfig c, Dataset data, boolean batchSpectra) {
-        return run(c, data, batchSpectra, Path.AUTO);
+    public static RunResult run(RunConfig c, Dataset data, SpectraMode spectra) {
+        return run(c, data, spectra, Path.AUTO);
     }
 
-    /** As {@link #run(RunConfig, Dataset, boolean)}, on the given path (benchmarks and tests compare them). */
-    public static RunResult run(RunConfig c, Dataset data, boolean batchSpectra, Path path) {
+    /** As {@link #run(RunConfig, Dataset, SpectraMode)}, on the given path (benchmarks and tests compare them). */
+    public static RunResult run(RunConfig c, Dataset data, SpectraMode spectra, Path path) {
         if (path == Path.SUFFICIENT_STATISTICS && !c.sufficientStatisticsApply()) {
             throw new ConfigException("path", "applies only to linear networks trained on the clean full-batch gradient"
                     + " (noise none, gradient, jin-pgd or spectral), not " + c.architecture() + " with noise", c.noise);
@@ -118,7 +150,7 @@ public final class Trainer {
             throw new ConfigException("batchSize", "must be <= the number of samples " + data.samples, c.batchSize);
         }
         Run run = new Run(c, data, path == Path.AUTO ? choosePath(c, data.samples) : path);
-        run.batchSpectra = batchSpectra;
+        run.spectraMode = spectra;
         return run.execute();
     }
 
@@ -144,10 +176,10 @@ public final class Trainer {
         }
     }
 
-    /** Like {@link #run(RunConfig, Dataset, boolean)} with batched spectra, a batch starting at {@code batchBytes}. */
+    /** Like {@link #run(RunConfig, Dataset, SpectraMode)} with batched spectra, a batch starting at {@code batchBytes}. */
     static Batched runBatched(RunConfig c, Dataset data, long batchBytes) {
         Run run = new Run(c, data, choosePath(c, data.samples));
-        run.batchSpectra = true;
+        run.spectraMode = SpectraMode.BATCHED;
         run.spectraBatchBytes = batchBytes;
         RunResult r = run.execute();
         return new Batched(r, run.batches);
@@ -173,6 +205,9 @@ public final class Trainer {
      * or 16 checkpoints a batch, as much as repeated runs vary); it bounds the memory.
      */
     static final long SPECTRA_BATCH_BYTES = 64L << 20;
+
+    /** Checkpoints whose spectra may still be computing alongside training. */
+    private static final int SPECTRA_IN_FLIGHT = 2;
 
     /** A checkpoint whose spectra wait for the next batch: R and the W_i as they were then. */
     private static final class Held {
@@ -262,6 +297,7 @@ public final class Trainer {
         long spectraBatchBytes = SPECTRA_BATCH_BYTES;
         /** Batches computed so far. */
         int batches;
+
         /** The gradient noise of the next step is drawn here while this one trains. */
         private ExecutorService noiseThread;
         /** Each layer's last rank task: the next one for that layer runs after it (its LayerRanks is not shared). */
@@ -276,7 +312,7 @@ public final class Trainer {
         private boolean gradFresh;
         private double freshLoss;
         private boolean keepWeights;
-        private boolean batchSpectra;
+        private SpectraMode spectraMode = SpectraMode.IN_LINE;
         private double[][] finalWeights;
         /** Epochs started so far. */
         private int epochsRun;
@@ -300,7 +336,7 @@ public final class Trainer {
 
         RunResult execute() {
             start = System.nanoTime();
-            if (batchSpectra) {
+            if (spectraMode != SpectraMode.IN_LINE) {
                 int cores = Runtime.getRuntime().availableProcessors();
                 spectraThreads = Executors.newFixedThreadPool(Math.max(1, cores), daemon("rank-sweep-spectra"));
                 noiseThread = Executors.newSingleThreadExecutor(daemon("rank-sweep-noise"));
@@ -445,7 +481,8 @@ public final class Trainer {
         /**
          * Records a checkpoint; false (and nothing recorded) when the clean loss has diverged. The
          * singular values are computed from copies of R and the W_i: in line, or, with batched spectra,
-         * held until {@link #spectraBatchBytes} of copies wait and then computed together ({@link #flush}).
+         * held until {@link #spectraBatchBytes} of copies wait and then computed together ({@link #flush}), or
+         * alongside training.
          */
         private boolean checkpoint(Network net, INDArray x, INDArray y, int epoch, double optimal) {
             long t0 = System.nanoTime();
@@ -465,6 +502,12 @@ public final class Trainer {
             Pending p = new Pending(epoch, loss, gradNorm, optimal, (System.nanoTime() - start) / 1_000_000);
             if (spectraThreads == null) {
                 p.spectra = CompletableFuture.completedFuture(spectra(r, layers));
+            } else if (spectraMode == SpectraMode.ALONGSIDE) {
+                int waitFor = pending.size() - SPECTRA_IN_FLIGHT;
+                if (waitFor >= 0) {
+                    pending.get(waitFor).spectra.join();
+                }
+                p.spectra = spectraAsync(r, layers);
             } else {
                 held.add(new Held(p, r, layers));
                 heldBytes += 8L * (r.length + java.util.Arrays.stream(layers).mapToLong(l -> l.length).sum());

@@ -99,6 +99,9 @@ class TrainerCliTest {
         Outcome number = run("train", "--epochs", "many");
         assertEquals(2, number.code);
         assertTrue(number.err.contains("many"), number.err);
+        Outcome spectra = run("train", "--spectra", "later");
+        assertEquals(2, spectra.code);
+        assertTrue(spectra.err.contains("--spectra: must be one of in-line, batched, alongside, was 'later'"), spectra.err);
     }
 
     @Test
@@ -106,6 +109,12 @@ class TrainerCliTest {
         Outcome table = run("train", "--arch", "8-5-3:linear", "--epochs", "4", "--checkpoint-every", "2");
         assertEquals(0, table.code, table.err);
         assertTrue(table.out.contains("epoch") && table.out.contains("status: COMPLETED"), table.out);
+        for (String mode : new String[] {"in-line", "alongside"}) {
+            Outcome other = run("train", "--arch", "8-5-3:linear", "--epochs", "4", "--checkpoint-every", "2",
+                    "--spectra", mode, "--threads", "1");
+            assertEquals(0, other.code, other.err);
+            assertTrue(other.out.contains("status: COMPLETED"), other.out);
+        }
         Outcome json = run("train", "--arch", "8-5-3:linear", "--epochs", "4", "--checkpoint-every", "2", "--json");
         assertEquals(0, json.code, json.err);
         JsonNode doc = new ObjectMapper().readTree(json.out);

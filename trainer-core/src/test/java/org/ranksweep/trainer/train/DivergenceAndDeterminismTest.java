@@ -130,7 +130,7 @@ class DivergenceAndDeterminismTest {
                 .init(InitScheme.BALANCED_LOW_RANK).initRank(3).learningRate(0.05).epochs(7).seed(4)
                 .data(DataSpec.synthetic(0, 0, 80, 3, 0.1)).build();
         Dataset ds = DataLoader.load(c.data);
-        RunResult plain = Trainer.run(c, ds, false);
+        RunResult plain = Trainer.run(c, ds, Trainer.SpectraMode.IN_LINE);
         assertEquals(8, plain.checkpoints.length);
         long perCheckpoint = 8L * (65 * 70 + 66 * 70 + 65 * 66);
         int blasThreads = org.ranksweep.trainer.linalg.ComputeThreads.get();
@@ -143,6 +143,8 @@ class DivergenceAndDeterminismTest {
             assertEquals(blasThreads, org.ranksweep.trainer.linalg.ComputeThreads.get(), "BLAS threads restored");
             assertSameCheckpoints(plain, batched.result, noise + " at " + budgets[k] + " bytes");
         }
+        assertSameCheckpoints(plain, Trainer.run(c, ds, Trainer.SpectraMode.ALONGSIDE), noise + " alongside");
+        assertSameCheckpoints(plain, Trainer.run(c, ds, Trainer.SpectraMode.BATCHED), noise + " batched");
     }
 
     private static void assertSameCheckpoints(RunResult plain, RunResult other, String what) {

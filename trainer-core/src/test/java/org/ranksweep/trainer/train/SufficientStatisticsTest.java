@@ -168,7 +168,7 @@ class SufficientStatisticsTest {
     void forcingItWhereItIsNotExactIsAConfigError() {
         RunConfig c = RunConfig.builder().architecture("6-5-4:tanh").data(DataSpec.synthetic(0, 0, 20, 1, 0.1)).build();
         ConfigException e = assertThrows(ConfigException.class,
-                () -> Trainer.run(c, DataLoader.load(c.data), false, Trainer.Path.SUFFICIENT_STATISTICS));
+                () -> Trainer.run(c, DataLoader.load(c.data), Trainer.SpectraMode.IN_LINE, Trainer.Path.SUFFICIENT_STATISTICS));
         assertTrue(e.getMessage().contains("path"), e.getMessage());
     }
 }
