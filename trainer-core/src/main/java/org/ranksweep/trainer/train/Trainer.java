@@ -100,20 +100,24 @@ public final class Trainer {
 
     /**
      * CPU cost of a FLOP of the checkpoint spectra (SVDs, Gram eigensolves, sketches: much of it BLAS-2)
-     * against a FLOP of training (GEMMs), on one core. Measured here: the spectra run at 7-10 GFLOP/s a core
-     * (R's 250 x 1000 SVD at 12), a GEMM at 40.
+     * against a FLOP of training (GEMMs), on one core. Measured here from `bench` (spectra CPU time over the
+     * FLOPs counted): full-rank layers' spectra run at 12 GFLOP/s a core (sigmoid, gradient noise), a GEMM at
+     * 40; low-rank ones at 8 (Figure 1's gradient descent, where the choice is not close). Figure 2's sigmoid
+     * run counts 12.7 GFLOP of spectra against 30 of training in its first batch: spectra 1.4 times the
+     * training, alongside (5.7 s against 6.8 batched).
      */
-    static final double SPECTRA_FLOP_COST = 5;
+    static final double SPECTRA_FLOP_COST = 3.3;
     /** What each thread beyond the first adds to the GEMM rate (2 threads: 1.56x one, measured here). */
     static final double THREAD_GAIN = 0.56;
     /** Alongside must be expected at least this much faster (as a fraction of the batched time) to be taken. */
-    static final double ALONGSIDE_MARGIN = 0.9;
+    static final double ALONGSIDE_MARGIN = 0.95;
 
     /**
      * Whether training on {@code threads - 1} threads with the spectra beside it is expected to beat batches,
      * for a stretch of {@code trainFlops} of training and {@code spectraFlops} of spectra. Batches take
      * (train + spectra cost) / speed(threads); alongside, max(train / speed(threads - 1), spectra cost), the
-     * spectra having one core; speed(n) = 1 + (n - 1) {@link #THREAD_GAIN}, in one core's GEMM time.
+     * spectra having one core; speed(n) = 1 + (n - 1) {@link #THREAD_GAIN}, in one core's GEMM time. On two
+     * threads alongside is taken for spectra costing 0.64-1.56 times the training.
      */
     static boolean alongsideFaster(double spectraFlops, double trainFlops, int threads) {
         if (threads < 2) {
@@ -654,14 +658,18 @@ public final class Trainer {
             return checkpoints * Svd.valuesFlops(c.widths[c.depth()], c.widths[0]) + layerRankFlops();
         }
 
-        /** Training FLOPs up to the first batch: a pass an epoch and one at each checkpoint, and R's products. */
+        /**
+         * Training FLOPs up to the first batch: a pass an epoch and one at each checkpoint (a step on the clean
+         * gradient reuses its checkpoint's, as {@link FlopModel#run} counts), and R's products.
+         */
         private double firstBatchTrainFlops(int checkpoints, int epochs) {
             double pass = factors != null ? FlopModel.sufficientPass(c, data.samples) : FlopModel.pass(c, data.samples, true);
             double product = 0;
             for (int i = 2; factors == null && i <= c.depth(); i++) {
                 product += 2.0 * c.widths[i] * c.widths[i - 1] * c.widths[0];
             }
-            return (epochs + checkpoints) * pass + checkpoints * product;
+            int passes = c.stepUsesCleanGradient() && c.noise != NoiseType.SGD ? epochs + 1 : epochs + checkpoints;
+            return passes * pass + checkpoints * product;
         }
 
         /** The finished checkpoints, in order (waits for their spectra). */
