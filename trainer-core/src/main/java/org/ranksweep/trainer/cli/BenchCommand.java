@@ -74,8 +74,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "2", description = "Timed runs per line (the fastest is reported).")
     int repeat;
 
-    @Option(names = "--spectra", defaultValue = "auto",
-            description = "Where the checkpoint SVDs run: auto (the default), batched, alongside or in-line (see train --help).")
+    @Option(names = "--spectra", defaultValue = "batched",
+            description = "Where the checkpoint SVDs run: batched (the default), alongside or in-line (see train --help).")
     String spectra;
 
     private Trainer.SpectraMode mode;

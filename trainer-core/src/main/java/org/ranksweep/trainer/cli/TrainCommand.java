@@ -25,10 +25,10 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the configuration and result as JSON instead of a table.")
     boolean json;
 
-    @Option(names = "--spectra", defaultValue = "auto",
-            description = "Where the checkpoints' SVDs run: batched (held, then on every core while training waits), "
-                    + "alongside (on a pool while training goes on with one core less: for full-rank layers), auto "
-                    + "(batched, then alongside if the first batch's work says it is faster; the default) or in-line.")
+    @Option(names = "--spectra", defaultValue = "batched",
+            description = "Where the checkpoints' SVDs run: batched (held, then on every core while training waits; "
+                    + "the default), alongside (on a pool while training goes on with one core less: for full-rank "
+                    + "layers) or in-line.")
     String spectra;
 
     @Option(names = "--threads", defaultValue = "0",

@@ -74,13 +74,7 @@ public final class Trainer {
          * checkpoints waiting; training should then leave them a core. The fastest for a single run whose
          * spectra cost about as much as its training (full-rank layers: Figure 2's sigmoid network).
          */
-        ALONGSIDE,
-        /**
-         * Batched, then alongside from the first batch on if {@link Trainer#alongsideFaster} expects that to be
-         * faster from the work counted in that batch. The choice depends only on the run's configuration and
-         * data and on the thread count, never on timing, so the trajectory stays reproducible.
-         */
-        AUTO;
+        ALONGSIDE;
 
         /** The name on the command line. */
         public String label() {
@@ -94,39 +88,8 @@ public final class Trainer {
                     return m;
                 }
             }
-            throw new ConfigException(field, "must be one of in-line, batched, alongside, auto", s);
+            throw new ConfigException(field, "must be one of in-line, batched, alongside", s);
         }
-    }
-
-    /**
-     * CPU cost of a FLOP of the checkpoint spectra (SVDs, Gram eigensolves, sketches: much of it BLAS-2)
-     * against a FLOP of training (GEMMs), on one core. Measured here from `bench` (spectra CPU time over the
-     * FLOPs counted): full-rank layers' spectra run at 12 GFLOP/s a core (sigmoid, gradient noise), a GEMM at
-     * 40; low-rank ones at 8 (Figure 1's gradient descent, where the choice is not close). Figure 2's sigmoid
-     * run counts 12.7 GFLOP of spectra against 30 of training in its first batch: spectra 1.4 times the
-     * training, alongside (5.7 s against 6.8 batched).
-     */
-    static final double SPECTRA_FLOP_COST = 3.3;
-    /** What each thread beyond the first adds to the GEMM rate (2 threads: 1.56x one, measured here). */
-    static final double THREAD_GAIN = 0.56;
-    /** Alongside must be expected at least this much faster (as a fraction of the batched time) to be taken. */
-    static final double ALONGSIDE_MARGIN = 0.95;
-
-    /**
-     * Whether training on {@code threads - 1} threads with the spectra beside it is expected to beat batches,
-     * for a stretch of {@code trainFlops} of training and {@code spectraFlops} of spectra. Batches take
-     * (train + spectra cost) / speed(threads); alongside, max(train / speed(threads - 1), spectra cost), the
-     * spectra having one core; speed(n) = 1 + (n - 1) {@link #THREAD_GAIN}, in one core's GEMM time. On two
-     * threads alongside is taken for spectra costing 0.64-1.56 times the training.
-     */
-    static boolean alongsideFaster(double spectraFlops, double trainFlops, int threads) {
-        if (threads < 2) {
-            return false;
-        }
-        double spectra = SPECTRA_FLOP_COST * spectraFlops;
-        double batched = (trainFlops + spectra) / (1 + (threads - 1) * THREAD_GAIN);
-        double alongside = Math.max(trainFlops / (1 + (threads - 2) * THREAD_GAIN), spectra);
-        return alongside < ALONGSIDE_MARGIN * batched;
     }
 
     /** The path {@link Path#AUTO} takes for {@code c} on m samples. */
@@ -160,9 +123,8 @@ public final class Trainer {
     /**
      * As {@link #run(RunConfig, Dataset)}, with the checkpoints' spectra computed as {@code spectra} says.
      * Same results whichever (given the same ND4J thread count), less wall time for a single run in its own
-     * JVM (a laptop, a bench). {@link SpectraMode#BATCHED} and {@link SpectraMode#AUTO} change ND4J's BLAS thread
-     * count during the run (to one in each batch, to one less alongside), so they are not for runs sharing a JVM
-     * (Spark tasks compute their spectra in line).
+     * JVM (a laptop, a bench). {@link SpectraMode#BATCHED} sets ND4J's BLAS threads to one during each batch, so
+     * it is not for runs sharing a JVM (Spark tasks compute their spectra in line).
      */
     public static RunResult run(RunConfig c, Dataset data, SpectraMode spectra) {
         return run(c, data, spectra, Path.AUTO);
@@ -203,26 +165,24 @@ public final class Trainer {
         }
     }
 
-    /** A run with batched spectra, how many batches its spectra took, and whether they went alongside at the end. */
+    /** A run with batched spectra, and how many batches its spectra took. */
     static final class Batched {
         final RunResult result;
         final int batches;
-        final boolean alongside;
 
-        Batched(RunResult result, int batches, boolean alongside) {
+        Batched(RunResult result, int batches) {
             this.result = result;
             this.batches = batches;
-            this.alongside = alongside;
         }
     }
 
-    /** Like {@link #run(RunConfig, Dataset, SpectraMode)}, a batch starting at {@code batchBytes}. */
-    static Batched runBatched(RunConfig c, Dataset data, SpectraMode mode, long batchBytes) {
+    /** Like {@link #run(RunConfig, Dataset, SpectraMode)} with batched spectra, a batch starting at {@code batchBytes}. */
+    static Batched runBatched(RunConfig c, Dataset data, long batchBytes) {
         Run run = new Run(c, data, choosePath(c, data.samples));
-        run.spectraMode = mode;
+        run.spectraMode = SpectraMode.BATCHED;
         run.spectraBatchBytes = batchBytes;
         RunResult r = run.execute();
-        return new Batched(r, run.batches, run.alongside);
+        return new Batched(r, run.batches);
     }
 
     /** Like {@link #run(RunConfig, Dataset)}, also returning the final weights. */
@@ -353,10 +313,6 @@ public final class Trainer {
         private double freshLoss;
         private boolean keepWeights;
         private SpectraMode spectraMode = SpectraMode.IN_LINE;
-        /** Whether each checkpoint's spectra now go to the pool as it is taken (alongside training). */
-        boolean alongside;
-        /** ND4J's BLAS threads before an automatic switch to alongside; restored at the run's end. */
-        private int blasThreadsBefore = -1;
         private double[][] finalWeights;
         /** Epochs started so far. */
         private int epochsRun;
@@ -380,7 +336,6 @@ public final class Trainer {
 
         RunResult execute() {
             start = System.nanoTime();
-            alongside = spectraMode == SpectraMode.ALONGSIDE;
             if (spectraMode != SpectraMode.IN_LINE) {
                 int cores = Runtime.getRuntime().availableProcessors();
                 spectraThreads = Executors.newFixedThreadPool(Math.max(1, cores), daemon("rank-sweep-spectra"));
@@ -447,9 +402,6 @@ public final class Trainer {
                     } catch (RuntimeException ignored) {
                         // the run is over; only the buffers matter now
                     }
-                }
-                if (blasThreadsBefore > 0) {
-                    ComputeThreads.blas(blasThreadsBefore);
                 }
                 for (INDArray a : owned) {
                     nativeBytes += a.length() * a.dataType().width();
@@ -550,7 +502,7 @@ public final class Trainer {
             Pending p = new Pending(epoch, loss, gradNorm, optimal, (System.nanoTime() - start) / 1_000_000);
             if (spectraThreads == null) {
                 p.spectra = CompletableFuture.completedFuture(spectra(r, layers));
-            } else if (alongside) {
+            } else if (spectraMode == SpectraMode.ALONGSIDE) {
                 int waitFor = pending.size() - SPECTRA_IN_FLIGHT;
                 if (waitFor >= 0) {
                     pending.get(waitFor).spectra.join();
@@ -560,7 +512,7 @@ public final class Trainer {
                 held.add(new Held(p, r, layers));
                 heldBytes += 8L * (r.length + java.util.Arrays.stream(layers).mapToLong(l -> l.length).sum());
                 if (heldBytes >= spectraBatchBytes) {
-                    flush(true);
+                    flush();
                 }
             }
             pending.add(p);
@@ -621,17 +573,13 @@ public final class Trainer {
         /**
          * Computes the spectra of every held checkpoint on the spectra threads while training waits. ND4J's
          * BLAS drops to one thread meanwhile: its idle threads would otherwise take the cores from the
-         * LAPACK calls (two SVDs at once then ran at half the speed of one after the other). In
-         * {@link SpectraMode#AUTO}, after the first batch and while {@code trainingGoesOn}, the spectra go
-         * alongside from then on when {@link Trainer#alongsideFaster} says so for the work of that batch.
+         * LAPACK calls (two SVDs at once then ran at half the speed of one after the other).
          */
-        private void flush(boolean trainingGoesOn) {
+        private void flush() {
             if (held.isEmpty()) {
                 return;
             }
             batches++;
-            int checkpoints = held.size();
-            int lastEpoch = held.get(checkpoints - 1).pending.epoch;
             int blasThreads = ComputeThreads.blas(1);
             try {
                 for (Held h : held) {
@@ -645,37 +593,12 @@ public final class Trainer {
                 held.clear();
                 heldBytes = 0;
             }
-            if (spectraMode == SpectraMode.AUTO && trainingGoesOn && batches == 1
-                    && alongsideFaster(firstBatchSpectraFlops(checkpoints), firstBatchTrainFlops(checkpoints, lastEpoch),
-                            blasThreads)) {
-                alongside = true;
-                blasThreadsBefore = ComputeThreads.blas(blasThreads - 1);
-            }
-        }
-
-        /** The spectra's FLOPs in the first batch: R's SVDs, and the layers' decisions as they were made. */
-        private double firstBatchSpectraFlops(int checkpoints) {
-            return checkpoints * Svd.valuesFlops(c.widths[c.depth()], c.widths[0]) + layerRankFlops();
-        }
-
-        /**
-         * Training FLOPs up to the first batch: a pass an epoch and one at each checkpoint (a step on the clean
-         * gradient reuses its checkpoint's, as {@link FlopModel#run} counts), and R's products.
-         */
-        private double firstBatchTrainFlops(int checkpoints, int epochs) {
-            double pass = factors != null ? FlopModel.sufficientPass(c, data.samples) : FlopModel.pass(c, data.samples, true);
-            double product = 0;
-            for (int i = 2; factors == null && i <= c.depth(); i++) {
-                product += 2.0 * c.widths[i] * c.widths[i - 1] * c.widths[0];
-            }
-            int passes = c.stepUsesCleanGradient() && c.noise != NoiseType.SGD ? epochs + 1 : epochs + checkpoints;
-            return passes * pass + checkpoints * product;
         }
 
         /** The finished checkpoints, in order (waits for their spectra). */
         private List<Checkpoint> collect() {
             if (spectraThreads != null) {
-                flush(false);
+                flush();
             }
             List<Checkpoint> out = new ArrayList<>();
             for (Pending p : pending) {

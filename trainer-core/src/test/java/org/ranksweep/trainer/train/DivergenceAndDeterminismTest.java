@@ -138,65 +138,13 @@ class DivergenceAndDeterminismTest {
         long[] budgets = {Trainer.SPECTRA_BATCH_BYTES, 1, 3 * perCheckpoint};
         int[] expectedBatches = {1, 8, 3};
         for (int k = 0; k < budgets.length; k++) {
-            Trainer.Batched batched = Trainer.runBatched(c, ds, Trainer.SpectraMode.BATCHED, budgets[k]);
+            Trainer.Batched batched = Trainer.runBatched(c, ds, budgets[k]);
             assertEquals(expectedBatches[k], batched.batches, noise + " batches at " + budgets[k] + " bytes");
             assertEquals(blasThreads, org.ranksweep.trainer.linalg.ComputeThreads.get(), "BLAS threads restored");
             assertSameCheckpoints(plain, batched.result, noise + " at " + budgets[k] + " bytes");
         }
         assertSameCheckpoints(plain, Trainer.run(c, ds, Trainer.SpectraMode.ALONGSIDE), noise + " alongside");
         assertSameCheckpoints(plain, Trainer.run(c, ds, Trainer.SpectraMode.BATCHED), noise + " batched");
-        // with one BLAS thread, auto has none to give up: it stays batched
-        Trainer.Batched auto = Trainer.runBatched(c, ds, Trainer.SpectraMode.AUTO, 3 * perCheckpoint);
-        assertEquals(false, auto.alongside, noise + " auto on one thread");
-        assertSameCheckpoints(plain, auto.result, noise + " auto");
-    }
-
-    /**
-     * Auto decides from counted work, not from timing: on two BLAS threads a run whose full-rank layers make
-     * the spectra weigh about as much as training goes alongside after its first batch, every time, with the same
-     * trajectory bit for bit; a low-rank run checkpointed every 5 epochs stays batched. The thread count is restored after either.
-     */
-    @Test
-    void autoSpectraDecideFromTheWorkAndAreReproducible() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() > 1, "needs two cores");
-        RunConfig heavy = RunConfig.builder().architecture("70-66-65:tanh").noise(NoiseType.GRADIENT).sigma(0.05)
-                .learningRate(0.02).epochs(9).seed(4).data(DataSpec.synthetic(0, 0, 140, 3, 0.1)).build();
-        RunConfig light = RunConfig.builder().architecture("300-200-100:linear").noise(NoiseType.NONE)
-                .init(InitScheme.BALANCED_LOW_RANK).initRank(2).learningRate(0.01).epochs(20).checkpointEvery(5).seed(4)
-                .data(DataSpec.synthetic(0, 0, 400, 3, 0.1)).build();
-        org.nd4j.linalg.factory.Nd4j.create(1).close(); // OpenBLAS starts with ND4J: set its threads after that
-        int before = org.ranksweep.trainer.linalg.ComputeThreads.blas(2);
-        try {
-            Dataset ds = DataLoader.load(heavy.data);
-            Trainer.Batched a = Trainer.runBatched(heavy, ds, Trainer.SpectraMode.AUTO, 1);
-            Trainer.Batched b = Trainer.runBatched(heavy, ds, Trainer.SpectraMode.AUTO, 1);
-            assertTrue(a.alongside && b.alongside, "full-rank 70-66-65 goes alongside");
-            assertEquals(1, a.batches);
-            assertEquals(2, org.ranksweep.trainer.linalg.ComputeThreads.get(), "BLAS threads restored");
-            assertSameCheckpoints(a.result, b.result, "auto twice");
-            // first batch: checkpoints 0, 5 and 10 (0.9 MB of copies each)
-            long threeCheckpoints = 3 * 8L * (200 * 300 + 100 * 200 + 100 * 300);
-            Trainer.Batched l = Trainer.runBatched(light, DataLoader.load(light.data), Trainer.SpectraMode.AUTO,
-                    threeCheckpoints);
-            assertEquals(false, l.alongside, "rank-2 300-200-100 stays batched");
-            assertEquals(2, l.batches);
-            assertEquals(2, org.ranksweep.trainer.linalg.ComputeThreads.get(), "BLAS threads restored");
-        } finally {
-            org.ranksweep.trainer.linalg.ComputeThreads.blas(before);
-        }
-    }
-
-    /**
-     * The cost model behind auto, on the work of bench's runs (GFLOP a checkpoint, as bench counts them) and
-     * what bench measured for them in each mode.
-     */
-    @Test
-    void alongsideOnlyWhenTheSpectraWeighAboutAsMuchAsTraining() {
-        assertEquals(false, Trainer.alongsideFaster(0.27, 3.0, 2), "Figure 1 GD, low-rank sketches: 3.4 s batched, 4.8 alongside");
-        assertEquals(true, Trainer.alongsideFaster(1.27, 3.0, 2), "sigmoid, full-rank layers: 6.8 s batched, 5.7 alongside");
-        assertEquals(false, Trainer.alongsideFaster(0.3, 11.6, 2), "depth 5: training outweighs");
-        assertEquals(false, Trainer.alongsideFaster(1.27, 3.0, 1), "one thread has none to give up");
-        assertEquals(false, Trainer.alongsideFaster(5.0, 3.0, 2), "spectra far heavier: batches use both cores");
     }
 
     private static void assertSameCheckpoints(RunResult plain, RunResult other, String what) {
