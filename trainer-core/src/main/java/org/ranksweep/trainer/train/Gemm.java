@@ -89,7 +89,6 @@ final class Gemm {
         return openblas_nolapack.cblas_dsdot(n, p, 1, p, 1);
     }
 
-    /** f-ordered, contiguous, starting at its buffer's start, double or float. */
     /**
      * The values of a plain array as a new column-major double[], copied in bulk ({@code DataBuffer.asDouble}
      * reads one element at a time through a virtual call: 4 ms for Figure 1's weights, against 1).
@@ -112,6 +111,7 @@ final class Gemm {
         return out;
     }
 
+    /** f-ordered, contiguous, starting at its buffer's start, double or float. */
     private static boolean plain(INDArray x) {
         return x.ordering() == 'f' && x.offset() == 0 && !x.isView() && x.rank() == 2
                 && (x.dataType() == DataType.DOUBLE || x.dataType() == DataType.FLOAT);

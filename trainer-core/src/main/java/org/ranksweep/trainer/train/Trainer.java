@@ -288,7 +288,7 @@ public final class Trainer {
         private INDArray[] partials;
         /** One per layer, used only by whichever thread computes spectra (one at a time). */
         private final LayerRanks[] layerRankers;
-        /** SVD tasks (R and each W_i) when batched; null when computed in line. */
+        /** SVD tasks (R and each W_i), batched or alongside; null when computed in line. */
         private ExecutorService spectraThreads;
         /** Checkpoints waiting for their spectra (batched spectra only), and the bytes of their copies. */
         private final List<Held> held = new ArrayList<>();
@@ -297,7 +297,6 @@ public final class Trainer {
         long spectraBatchBytes = SPECTRA_BATCH_BYTES;
         /** Batches computed so far. */
         int batches;
-
         /** The gradient noise of the next step is drawn here while this one trains. */
         private ExecutorService noiseThread;
         /** Each layer's last rank task: the next one for that layer runs after it (its LayerRanks is not shared). */
