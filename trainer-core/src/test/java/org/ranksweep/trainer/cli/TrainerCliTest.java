@@ -109,11 +109,22 @@ class TrainerCliTest {
         Outcome table = run("train", "--arch", "8-5-3:linear", "--epochs", "4", "--checkpoint-every", "2");
         assertEquals(0, table.code, table.err);
         assertTrue(table.out.contains("epoch") && table.out.contains("status: COMPLETED"), table.out);
-        for (String mode : new String[] {"in-line", "alongside"}) {
+        // every --spectra mode prints the same checkpoints (at one thread, so the arithmetic is the same)
+        JsonNode reference = null;
+        for (String mode : new String[] {"in-line", "batched", "alongside"}) {
             Outcome other = run("train", "--arch", "8-5-3:linear", "--epochs", "4", "--checkpoint-every", "2",
-                    "--spectra", mode, "--threads", "1");
+                    "--spectra", mode, "--threads", "1", "--json");
             assertEquals(0, other.code, other.err);
-            assertTrue(other.out.contains("status: COMPLETED"), other.out);
+            JsonNode checkpoints = new ObjectMapper().readTree(other.out).get("result").get("checkpoints");
+            assertEquals(3, checkpoints.size(), mode);
+            for (JsonNode cp : checkpoints) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) cp).remove("elapsedMs");
+            }
+            if (reference == null) {
+                reference = checkpoints;
+            } else {
+                assertEquals(reference, checkpoints, mode + " against in-line");
+            }
         }
         Outcome json = run("train", "--arch", "8-5-3:linear", "--epochs", "4", "--checkpoint-every", "2", "--json");
         assertEquals(0, json.code, json.err);
