@@ -94,11 +94,16 @@ final class Gemm {
      * reads one element at a time through a virtual call: 4 ms for Figure 1's weights, against 1).
      */
     static double[] toDoubles(INDArray x) {
+        return toDoubles(x, null);
+    }
+
+    /** As {@link #toDoubles(INDArray)}, into {@code into} when it has the array's length (else a new array). */
+    static double[] toDoubles(INDArray x, double[] into) {
         if (!plain(x)) {
             return x.data().asDouble();
         }
         int n = Math.toIntExact(x.length());
-        double[] out = new double[n];
+        double[] out = into != null && into.length == n ? into : new double[n];
         if (x.dataType() == DataType.DOUBLE) {
             ((DoublePointer) x.data().addressPointer()).get(out, 0, n);
         } else {

@@ -295,12 +295,15 @@ final class Network implements AutoCloseable {
         return loss;
     }
 
-    /** R = W_H...W_1 (column-major) as the last sufficient-statistics pass made it (weights unchanged since). */
-    double[] productOfLastFactorPass() {
+    /**
+     * R = W_H...W_1 (column-major) as the last sufficient-statistics pass made it (weights unchanged since),
+     * into {@code into} when it has R's length.
+     */
+    double[] productOfLastFactorPass(double[] into) {
         if (factorWorkspace == null) {
             throw new IllegalStateException("no sufficient-statistics pass yet");
         }
-        return Gemm.toDoubles(depth == 1 ? w[0] : factorWorkspace.prefix[depth]);
+        return Gemm.toDoubles(depth == 1 ? w[0] : factorWorkspace.prefix[depth], into);
     }
 
     /** Bytes of native memory this network holds (weights, gradients, every workspace so far). */
@@ -349,7 +352,12 @@ final class Network implements AutoCloseable {
 
     /** W_i as a column-major double[]. */
     double[] weights(int i) {
-        return Gemm.toDoubles(w[i]);
+        return weights(i, null);
+    }
+
+    /** As {@link #weights(int)}, into {@code into} when it has W_i's length. */
+    double[] weights(int i, double[] into) {
+        return Gemm.toDoubles(w[i], into);
     }
 
     @Override

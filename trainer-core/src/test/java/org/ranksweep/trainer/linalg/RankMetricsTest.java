@@ -56,6 +56,44 @@ class RankMetricsTest {
         }
     }
 
+    /**
+     * Each thread keeps its copy and workspace between SVDs: after larger and other-shaped ones the values
+     * are bit for bit those of a thread computing its first.
+     */
+    @Test
+    void aThreadsScratchCarriesNothingOver() throws Exception {
+        java.util.List<Arguments> all = matrices().collect(java.util.stream.Collectors.toList());
+        int count = all.size();
+        double[][] inputs = new double[count][];
+        double[][] first = new double[count][];
+        for (int i = 0; i < count; i++) {
+            Object[] arg = all.get(i).get();
+            int m = (int) arg[1];
+            int n = (int) arg[2];
+            double[] a = TestMatrices.withSingularValues(new Random(i), m, n, (double[]) arg[3]);
+            inputs[i] = a;
+            java.util.concurrent.FutureTask<double[]> fresh = new java.util.concurrent.FutureTask<>(() -> Svd.values(a, m, n));
+            Thread t = new Thread(fresh);
+            t.start();
+            first[i] = fresh.get();
+        }
+        // on one new thread: in the list's order (the largest last), then back, then shuffled
+        java.util.concurrent.FutureTask<Void> sequence = new java.util.concurrent.FutureTask<>(() -> {
+            for (int round = 0; round < 3; round++) {
+                for (int j = 0; j < count; j++) {
+                    int i = round == 0 ? j : round == 1 ? count - 1 - j : (j * 5) % count;
+                    Object[] arg = all.get(i).get();
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(first[i], Svd.values(inputs[i], (int) arg[1],
+                            (int) arg[2]), arg[0] + " after other SVDs on this thread, round " + round);
+                }
+            }
+            return null;
+        });
+        Thread t = new Thread(sequence);
+        t.start();
+        sequence.get();
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("matrices")
     void rankAtEachToleranceKind(String name, int m, int n, double[] s) {
