@@ -66,8 +66,8 @@ final class Network implements AutoCloseable {
         final INDArray[] act = new INDArray[depth + 1];    // act[i] = A_i, i >= 1
         final INDArray[] dropped = new INDArray[depth];    // A_i .* M_i for hidden i (dropout only)
         final INDArray[] mask = new INDArray[depth];
+        /** delta[H] holds the residual A_H - Y first (the loss is read from it), then the output delta. */
         final INDArray[] delta = new INDArray[depth + 1];
-        final INDArray residual;
 
         Workspace(int m) {
             for (int i = 1; i <= depth; i++) {
@@ -75,7 +75,6 @@ final class Network implements AutoCloseable {
                 act[i] = Nd4j.create(dtype, shape, 'f');
                 delta[i] = Nd4j.create(dtype, shape, 'f');
             }
-            residual = Nd4j.create(dtype, new long[] {widths[depth], m}, 'f');
         }
 
         INDArray droppedBuffer(int i) {
@@ -87,7 +86,7 @@ final class Network implements AutoCloseable {
         }
 
         long elements() {
-            long n = residual.length();
+            long n = 0;
             for (INDArray[] group : new INDArray[][] {act, dropped, mask, delta}) {
                 for (INDArray a : group) {
                     n += a == null ? 0 : a.length();
@@ -104,7 +103,6 @@ final class Network implements AutoCloseable {
                     }
                 }
             }
-            residual.close();
         }
     }
 
@@ -165,14 +163,13 @@ final class Network implements AutoCloseable {
                 in = ws.act[i];
             }
         }
-        INDArray r = Gemm.copy(ws.act[depth], ws.residual);
-        Gemm.axpy(-1.0, y, r);
+        INDArray d = Gemm.copy(ws.act[depth], ws.delta[depth]);
+        Gemm.axpy(-1.0, y, d);
         double scale = lossKind == LossKind.MEAN ? 1.0 / m : 1.0;
-        double loss = 0.5 * Gemm.sumSquares(r) * scale;
+        double loss = 0.5 * Gemm.sumSquares(d) * scale;
         if (!gradients) {
             return loss;
         }
-        INDArray d = Gemm.copy(r, ws.delta[depth]);
         if (scale != 1.0) {
             Kernels.scale(d, scale);
         }
