@@ -36,6 +36,13 @@ import org.netlib.util.intW;
  * rounding and the tail bound lies under it by {@link #TAIL_MARGIN}; otherwise the Gram path above runs
  * as before. A few thin GEMMs:
  * for a rank-10 layer of 500 x 1000, milliseconds instead of some 60.
+ *
+ * <p>A matrix whose last decision was full rank is first tried by a certificate ({@link #certifiedFullRank}):
+ * a Cholesky factorisation of its Gram matrix less s I, with s the largest threshold squared (taken at an
+ * upper bound on sigma_max), widened by the SVD's rounding, plus bounds on the rounding of the Gram
+ * matrix, of the shift and of the factorisation. If it runs to completion, every singular value clears
+ * every threshold by more than an SVD's error, so every rank is k. A k^3/3 factorisation instead of the
+ * eigensolve: for a noisy 500 x 1000 layer about 10 ms instead of 24.
  */
 public final class LayerRanks {
     /** Multiple of max(m, n) * eps * lambda_max treated as the Gram eigenvalues' possible error. */
@@ -64,6 +71,7 @@ public final class LayerRanks {
     private int sinceFallback;
     private long gramDecisions;
     private long svdDecisions;
+    private long choleskyDecisions;
 
     /** Ranks of the m x n matrix {@code a} (column-major, not modified) at each tolerance. */
     public int[] ranks(double[] a, int m, int n, Tolerance[] tolerances, double eps) {
@@ -87,10 +95,27 @@ public final class LayerRanks {
                 return r;
             }
         }
+        double[] gram = null;
+        if (k >= MIN_GRAM_SIZE && lastRank == k) {
+            gram = gram(a, m, n);
+            flops += (double) k * k * Math.max(m, n) + (double) k * k * k / 3;
+            if (certifiedFullRank(gram, m, n, tolerances, eps)) {
+                choleskyDecisions++;
+                int[] r = new int[tolerances.length];
+                java.util.Arrays.fill(r, k);
+                return r;
+            }
+        }
         // retry the Gram path every 8 checkpoints after a fallback
         if (k >= MIN_GRAM_SIZE && (gramWorked || ++sinceFallback >= 8)) {
             double[] cost = new double[1];
-            int[] r = fromGram(a, m, n, tolerances, eps, cost);
+            int[] r;
+            if (gram == null) {
+                r = fromGram(a, m, n, tolerances, eps, cost);
+            } else {
+                r = fromGram(a, m, n, gram, tolerances, eps, cost);
+                cost[0] -= (double) k * k * Math.max(m, n); // the Gram matrix was counted above
+            }
             flops += cost[0];
             gramWorked = r != null;
             sinceFallback = 0;
@@ -119,6 +144,11 @@ public final class LayerRanks {
         return gramDecisions;
     }
 
+    /** How many decisions came from a Cholesky certificate of full rank. */
+    public long choleskyDecisions() {
+        return choleskyDecisions;
+    }
+
     /** How many decisions needed the SVD. */
     public long svdDecisions() {
         return svdDecisions;
@@ -131,16 +161,30 @@ public final class LayerRanks {
 
     /** As {@link #fromGram(double[], int, int, Tolerance[], double)}, adding its FLOPs to {@code cost[0]}. */
     static int[] fromGram(double[] a, int m, int n, Tolerance[] tolerances, double eps, double[] cost) {
+        return fromGram(a, m, n, gram(a, m, n), tolerances, eps, cost);
+    }
+
+    /** The upper triangle of A A^T (m &lt;= n) or A^T A, k x k with k = min(m, n), by {@code dsyrk}. */
+    static double[] gram(double[] a, int m, int n) {
         int k = Math.min(m, n);
-        // dsyrk k^2 l, the values-only eigensolve's tridiagonalisation 4 k^3 / 3
-        cost[0] += (double) k * k * Math.max(m, n) + 4.0 * k * k * k / 3;
         double[] g = new double[k * k];
         if (m <= n) {
             NativeLinalg.blas().dsyrk("U", "N", m, n, 1.0, a, m, 0.0, g, k);
         } else {
             NativeLinalg.blas().dsyrk("U", "T", n, m, 1.0, a, m, 0.0, g, k);
         }
-        double[] gram = g.clone();
+        return g;
+    }
+
+    /**
+     * As {@link #fromGram(double[], int, int, Tolerance[], double, double[])}, given the Gram matrix
+     * {@link #gram} (which the tail bound may overwrite).
+     */
+    static int[] fromGram(double[] a, int m, int n, double[] gram, Tolerance[] tolerances, double eps, double[] cost) {
+        int k = Math.min(m, n);
+        // dsyrk k^2 l, the values-only eigensolve's tridiagonalisation 4 k^3 / 3
+        cost[0] += (double) k * k * Math.max(m, n) + 4.0 * k * k * k / 3;
+        double[] g = gram.clone();
         double[] w = new double[k];
         LAPACK lapack = NativeLinalg.lapack();
         intW info = new intW(0);
@@ -202,6 +246,71 @@ public final class LayerRanks {
             out[t] = above;
         }
         return out;
+    }
+
+    /**
+     * Whether the m x n matrix whose computed Gram matrix is {@code gram} ({@link #gram}: upper triangle,
+     * k x k) certainly has every rank k: every singular value above every tolerance's threshold by more
+     * than an SVD's rounding, so that the SVD would find them all above too.
+     *
+     * <p>With u the unit roundoff, l = max(m, n) and gamma(j) = j u / (1 - j u):
+     * <ul>
+     * <li>||A||_F^2 &lt;= F, from the computed trace (each diagonal entry a sum of l squares, the trace a
+     *     sum of k).</li>
+     * <li>sigma_max &lt;= sqrt(F), so every threshold tau is at most its value at sqrt(F) (thresholds grow
+     *     with sigma_max), and an SVD's singular values are within delta = {@link #SVD_ROUNDING} l u
+     *     sqrt(F) of the true ones. The target: lambda_min(A A^T) &gt; T = (tau_max + delta)^2.</li>
+     * <li>The computed Gram matrix G = A A^T + E1 with |E1| &lt;= gamma(l) |A| |A|^T, so ||E1||_2 &lt;=
+     *     gamma(l) F.</li>
+     * <li>H = fl(G - s I) = G - s I + D with |d_ii| &lt;= u (g_ii + s).</li>
+     * <li>If Cholesky runs to completion on H, H + E2 = R^T R is positive definite with |E2| &lt;=
+     *     gamma(c) |R^T| |R| (Higham, Theorem 10.3; c = k + 1 unblocked, taken as 2k + 4 for blocked code that
+     *     multiplies by inverted pivots), so ||E2||_2 &lt;= gamma(c) / (1 - gamma(c)) tr(H).</li>
+     * </ul>
+     * Then lambda_min(A A^T) &gt; s - u (max g_ii + s) - gamma(c) tr(H) / (1 - gamma(c)) - gamma(l) F, and s
+     * is chosen, with every rounding term doubled, to make that at least T.
+     */
+    static boolean certifiedFullRank(double[] gram, int m, int n, Tolerance[] tolerances, double eps) {
+        int k = Math.min(m, n);
+        int l = Math.max(m, n);
+        double u = 0x1p-53;
+        double trace = 0;
+        double maxDiag = 0;
+        double minDiag = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < k; i++) {
+            double d = gram[i * k + i];
+            if (!(d > 0) || !Double.isFinite(d)) {
+                return false;
+            }
+            trace += d;
+            maxDiag = Math.max(maxDiag, d);
+            minDiag = Math.min(minDiag, d);
+        }
+        double f = trace * (1 + 2 * gamma(l + k + 2, u));
+        double smax = Math.sqrt(f) * (1 + 4 * u);
+        double tau = 0;
+        for (Tolerance t : tolerances) {
+            tau = Math.max(tau, t.threshold(smax, m, n, eps));
+        }
+        double delta = SVD_ROUNDING * l * u * smax;
+        double target = (tau + delta) * (tau + delta) * (1 + 8 * u);
+        double gc = gamma(2 * k + 4, u);
+        double slack = 2 * (u * maxDiag + gc / (1 - gc) * trace * (1 + u) + gamma(l, u) * f);
+        double s = (target + slack) / (1 - 2 * u) * (1 + 16 * u);
+        if (!(s < minDiag)) {
+            return false; // a diagonal entry at or under s: the factorisation cannot succeed
+        }
+        double[] h = gram.clone();
+        for (int i = 0; i < k; i++) {
+            h[i * k + i] -= s;
+        }
+        intW info = new intW(0);
+        NativeLinalg.lapack().dpotrf("U", k, h, k, info);
+        return info.val == 0;
+    }
+
+    private static double gamma(int j, double u) {
+        return j * u / (1 - j * u);
     }
 
     /**

@@ -217,4 +217,71 @@ class LayerRanksTest {
         assertArrayEquals(svdRanks(a, m, n), got);
         assertEquals(r, got[0]);
     }
+    /** The study's tolerances (rel:1e-3 the largest): the certificate's threshold is rel:1e-3 at ||A||_F. */
+    private static final Tolerance[] STUDY = {Tolerance.NUMPY, Tolerance.rel(1e-6), Tolerance.rel(1e-3)};
+
+    /** M x N with singular values 1 and M - 1 copies of x: ||A||_F within 1e-4 of sigma_max for x near 1e-3. */
+    private static double[] oneAndRest(Random rnd, double x, boolean tall) {
+        double[] s = new double[M];
+        java.util.Arrays.fill(s, x);
+        s[0] = 1;
+        double[] a = TestMatrices.withSingularValues(rnd, M, N, s);
+        return tall ? TestMatrices.transpose(a, M, N) : a;
+    }
+
+    @Test
+    void theFullRankCertificateNeverClaimsWhatTheSvdWouldNotFind() {
+        Random rnd = new Random(11);
+        for (boolean tall : new boolean[] {false, true}) {
+            int m = tall ? N : M;
+            int n = tall ? M : N;
+            // at or under rel:1e-3: rank M - 1 or less there, so no certificate, however close
+            for (double x : new double[] {0, 1e-12, 1e-7, 0.5e-3, 0.999e-3, 1e-3 * (1 - 1e-9), 1e-3}) {
+                double[] a = oneAndRest(rnd, x, tall);
+                assertTrue(!LayerRanks.certifiedFullRank(LayerRanks.gram(a, m, n), m, n, STUDY, F64),
+                        "x = " + x + (tall ? ", tall" : ""));
+            }
+            // clear of it by 1%: certified, and the SVD agrees
+            for (double x : new double[] {1.01e-3, 2e-3, 0.1, 1}) {
+                double[] a = oneAndRest(rnd, x, tall);
+                assertTrue(LayerRanks.certifiedFullRank(LayerRanks.gram(a, m, n), m, n, STUDY, F64),
+                        "x = " + x + (tall ? ", tall" : ""));
+                double[] sv = Svd.values(a, m, n);
+                for (Tolerance t : STUDY) {
+                    assertEquals(M, t.rank(sv, m, n, F64), "x = " + x + ", " + t);
+                }
+            }
+        }
+        // numpy's tolerance alone: the Gram matrix's rounding, not the threshold, limits what is certified
+        Tolerance[] numpy = {Tolerance.NUMPY};
+        assertTrue(LayerRanks.certifiedFullRank(LayerRanks.gram(oneAndRest(rnd, 1e-5, false), M, N), M, N, numpy, F64));
+        assertTrue(!LayerRanks.certifiedFullRank(LayerRanks.gram(oneAndRest(rnd, 1e-9, false), M, N), M, N, numpy, F64),
+                "sigma_min^2 = 1e-18 is under the Gram matrix's rounding");
+        assertTrue(!LayerRanks.certifiedFullRank(LayerRanks.gram(rankFivePlus(rnd, 0), M, N), M, N, numpy, F64));
+        assertTrue(!LayerRanks.certifiedFullRank(new double[M * M], M, N, numpy, F64), "the zero matrix");
+    }
+
+    @Test
+    void aFullRankLayerIsCertifiedFromItsSecondCheckpointAndLosingARankFallsBack() {
+        Random rnd = new Random(12);
+        LayerRanks ranks = new LayerRanks();
+        double[] noisy = TestMatrices.gaussian(rnd, M * N, 1.0);
+        assertArrayEquals(svdRanks(noisy, M, N), ranks.ranks(noisy, M, N, TOLS, F64));
+        assertEquals(0, ranks.choleskyDecisions(), "the first decision has no rank to start from");
+        double[] next = TestMatrices.gaussian(rnd, M * N, 1.0);
+        int[] got = ranks.ranks(next, M, N, TOLS, F64);
+        assertArrayEquals(svdRanks(next, M, N), got);
+        assertEquals(M, got[3], "abs:0.5 is far under a Gaussian 160 x 400 matrix's sigma_min (about 7)");
+        assertEquals(1, ranks.choleskyDecisions());
+        // one singular value falls under rel:1e-3: the certificate fails and the Gram matrix decides
+        double[] s = new double[M];
+        for (int i = 0; i < M; i++) {
+            s[i] = i == M - 1 ? 1e-4 : 1 + i % 7;
+        }
+        double[] dropped = TestMatrices.withSingularValues(rnd, M, N, s);
+        long before = ranks.gramDecisions() + ranks.svdDecisions();
+        assertArrayEquals(svdRanks(dropped, M, N), ranks.ranks(dropped, M, N, TOLS, F64));
+        assertEquals(1, ranks.choleskyDecisions());
+        assertEquals(before + 1, ranks.gramDecisions() + ranks.svdDecisions());
+    }
 }
