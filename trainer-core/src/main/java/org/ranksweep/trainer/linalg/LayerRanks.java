@@ -72,6 +72,9 @@ public final class LayerRanks {
     private long gramDecisions;
     private long svdDecisions;
     private long choleskyDecisions;
+    /** The sketch's Gaussian vectors as last drawn (n rows, at least p columns: {@link #omega}). */
+    private double[] omega = new double[0];
+    private int omegaRows;
 
     /** Ranks of the m x n matrix {@code a} (column-major, not modified) at each tolerance. */
     public int[] ranks(double[] a, int m, int n, Tolerance[] tolerances, double eps) {
@@ -88,7 +91,7 @@ public final class LayerRanks {
         int p = lastRank + OVERSAMPLE;
         if (k >= MIN_GRAM_SIZE && lastRank >= 0 && p * TAIL_MAX_SHARE <= k) {
             double[] cost = new double[1];
-            int[] r = fromSketch(a, m, n, p, tolerances, eps, cost);
+            int[] r = fromSketch(a, m, n, p, omega(n, p), tolerances, eps, cost);
             flops += cost[0];
             if (r != null) {
                 sketchDecisions++;
@@ -359,14 +362,40 @@ public final class LayerRanks {
      * threshold cannot be placed clear of the singular values' bounds.
      */
     static int[] fromSketch(double[] a, int m, int n, int p, Tolerance[] tolerances, double eps) {
-        return fromSketch(a, m, n, p, tolerances, eps, new double[1]);
+        return fromSketch(a, m, n, p, gaussians(n, p), tolerances, eps, new double[1]);
     }
 
-    /** As {@link #fromSketch(double[], int, int, int, Tolerance[], double)}, adding its FLOPs to {@code cost[0]}. */
-    static int[] fromSketch(double[] a, int m, int n, int p, Tolerance[] tolerances, double eps, double[] cost) {
+    /**
+     * The sketch's n x p Gaussian matrix (column-major), drawn from {@link #SKETCH_SEED}: the first p columns
+     * of any wider draw are the same, so one draw serves every sketch of at most its width.
+     */
+    static double[] gaussians(int n, int p) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(SKETCH_SEED);
+        double[] omega = new double[n * p];
+        for (int i = 0; i < omega.length; i++) {
+            omega[i] = rnd.nextGaussian();
+        }
+        return omega;
+    }
+
+    /** {@link #gaussians}(n, p), or a wider draw kept from an earlier sketch of this matrix. */
+    private double[] omega(int n, int p) {
+        if (omegaRows != n || omega.length < n * p) {
+            omega = gaussians(n, p);
+            omegaRows = n;
+        }
+        return omega;
+    }
+
+    /**
+     * As {@link #fromSketch(double[], int, int, int, Tolerance[], double)} with the Gaussian vectors given
+     * ({@link #gaussians}(n, q) for some q &gt;= p), adding its FLOPs to {@code cost[0]}.
+     */
+    static int[] fromSketch(double[] a, int m, int n, int p, double[] omega, Tolerance[] tolerances, double eps,
+            double[] cost) {
         // A Omega and Q^T A (2 m n p each), the QR and Q^T Q (about 5 m p^2), B B^T, B's SVD
         cost[0] += 2 * 2.0 * m * n * p + 5.0 * m * p * p + (double) p * p * n + Svd.valuesFlops(p, n);
-        Sketch sk = Sketch.of(a, m, n, p);
+        Sketch sk = Sketch.of(a, m, n, p, omega);
         if (sk == null) {
             return null;
         }
@@ -432,13 +461,13 @@ public final class LayerRanks {
 
         /** The sketch of {@code a} with {@code p} columns; null when a LAPACK call fails. */
         static Sketch of(double[] a, int m, int n, int p) {
+            return of(a, m, n, p, gaussians(n, p));
+        }
+
+        /** As {@link #of(double[], int, int, int)} with the Gaussian vectors given (their first n p entries used). */
+        static Sketch of(double[] a, int m, int n, int p, double[] omega) {
             dev.ludovic.netlib.blas.BLAS blas = NativeLinalg.blas();
             LAPACK lapack = NativeLinalg.lapack();
-            java.util.SplittableRandom rnd = new java.util.SplittableRandom(SKETCH_SEED);
-            double[] omega = new double[n * p];
-            for (int i = 0; i < omega.length; i++) {
-                omega[i] = rnd.nextGaussian();
-            }
             double[] q = new double[m * p];
             blas.dgemm("N", "N", m, p, n, 1.0, a, m, omega, n, 0.0, q, m);
             double[] tau = new double[p];

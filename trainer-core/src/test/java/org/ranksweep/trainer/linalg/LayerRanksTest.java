@@ -284,4 +284,24 @@ class LayerRanksTest {
         assertEquals(1, ranks.choleskyDecisions());
         assertEquals(before + 1, ranks.gramDecisions() + ranks.svdDecisions());
     }
+    @Test
+    void aWiderDrawOfTheSketchsGaussiansGivesTheSameSketch() {
+        double[] a = rankFivePlus(new Random(13), 1e-12);
+        int p = 5 + LayerRanks.OVERSAMPLE;
+        LayerRanks.Sketch fresh = LayerRanks.Sketch.of(a, M, N, p);
+        LayerRanks.Sketch wider = LayerRanks.Sketch.of(a, M, N, p, LayerRanks.gaussians(N, p + 7));
+        assertArrayEquals(fresh.lo, wider.lo);
+        // and a LayerRanks keeping its draw decides as fresh ones do when the rank grows and falls
+        LayerRanks kept = new LayerRanks();
+        Random rnd = new Random(14);
+        for (int rank : new int[] {5, 12, 3, 20, 5}) {
+            double[] s = new double[M];
+            for (int i = 0; i < rank; i++) {
+                s[i] = rank - i;
+            }
+            double[] x = TestMatrices.withSingularValues(rnd, M, N, s);
+            assertArrayEquals(svdRanks(x, M, N), kept.ranks(x, M, N, TOLS, F64), "rank " + rank);
+        }
+        assertTrue(kept.sketchDecisions() >= 3, "sketches: " + kept.sketchDecisions());
+    }
 }
