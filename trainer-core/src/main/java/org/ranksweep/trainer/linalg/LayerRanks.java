@@ -37,10 +37,10 @@ import org.netlib.util.intW;
  * as before. A few thin GEMMs:
  * for a rank-10 layer of 500 x 1000, milliseconds instead of some 60.
  *
- * <p>A matrix whose last decision was full rank is first tried by a certificate ({@link #certifiedFullRank}):
- * a Cholesky factorisation of its Gram matrix less s I, with s the largest threshold squared (taken at an
- * upper bound on sigma_max), widened by the SVD's rounding, plus bounds on the rounding of the Gram
- * matrix, of the shift and of the factorisation. If it runs to completion, every singular value clears
+ * <p>A matrix whose last decision was full rank at every tolerance is first tried by a certificate
+ * ({@link #certifiedFullRank}): a Cholesky factorisation of its Gram matrix less s I, with s the largest
+ * threshold squared (taken at an upper bound on sigma_max), widened by the SVD's rounding, plus bounds on
+ * the rounding of the Gram matrix, of the shift and of the factorisation. If it runs to completion, every singular value clears
  * every threshold by more than an SVD's error, so every rank is k. A k^3/3 factorisation instead of the
  * eigensolve: for a noisy 500 x 1000 layer about 10 ms instead of 24.
  */
@@ -65,6 +65,8 @@ public final class LayerRanks {
     private boolean gramWorked = true;
     /** The largest rank of the last decision; -1 before the first. */
     private int lastRank = -1;
+    /** The smallest rank of the last decision; -1 before the first. */
+    private int lastLeastRank = -1;
     private long sketchDecisions;
     /** FLOPs of the work done so far (GEMMs, factorisations and SVDs, counted from their shapes). */
     private double flops;
@@ -80,8 +82,10 @@ public final class LayerRanks {
     public int[] ranks(double[] a, int m, int n, Tolerance[] tolerances, double eps) {
         int[] r = decide(a, m, n, tolerances, eps);
         lastRank = 0;
+        lastLeastRank = Integer.MAX_VALUE;
         for (int x : r) {
             lastRank = Math.max(lastRank, x);
+            lastLeastRank = Math.min(lastLeastRank, x);
         }
         return r;
     }
@@ -99,7 +103,8 @@ public final class LayerRanks {
             }
         }
         double[] gram = null;
-        if (k >= MIN_GRAM_SIZE && lastRank == k) {
+        // full rank at every tolerance last time (only then can the certificate hold)
+        if (k >= MIN_GRAM_SIZE && lastLeastRank == k) {
             gram = gram(a, m, n);
             flops += (double) k * k * Math.max(m, n) + (double) k * k * k / 3;
             if (certifiedFullRank(gram, m, n, tolerances, eps)) {
