@@ -40,9 +40,9 @@ import org.netlib.util.intW;
  * <p>A matrix whose last decision was full rank at every tolerance is first tried by a certificate
  * ({@link #certifiedFullRank}): a Cholesky factorisation of its Gram matrix less s I, with s the largest
  * threshold squared (taken at an upper bound on sigma_max), widened by the SVD's rounding, plus bounds on
- * the rounding of the Gram matrix, of the shift and of the factorisation. If it runs to completion, every singular value clears
- * every threshold by more than an SVD's error, so every rank is k. A k^3/3 factorisation instead of the
- * eigensolve: for a noisy 500 x 1000 layer about 10 ms instead of 24.
+ * the rounding of the Gram matrix, of the shift and of the factorisation. If it runs to completion, every
+ * singular value clears every threshold by more than an SVD's error, so every rank is k. A k^3/3
+ * factorisation instead of the eigensolve: for a noisy 500 x 1000 layer about 10 ms instead of 24.
  */
 public final class LayerRanks {
     /** Multiple of max(m, n) * eps * lambda_max treated as the Gram eigenvalues' possible error. */

@@ -85,7 +85,7 @@ public final class Svd {
         return s;
     }
 
-    /** The n x m transpose of the m x n column-major {@code a} into the first m*n entries of {@code t}, in 32 x 32 blocks. */
+    /** The n x m transpose of the m x n column-major {@code a}, into t's first m*n entries, by 32 x 32 blocks. */
     private static void transpose(double[] a, int m, int n, double[] t) {
         for (int j0 = 0; j0 < n; j0 += 32) {
             int j1 = Math.min(n, j0 + 32);
