@@ -77,6 +77,9 @@ public final class LayerRanks {
     /** The sketch's Gaussian vectors as last drawn (n rows, at least p columns: {@link #omega}). */
     private double[] omega = new double[0];
     private int omegaRows;
+    /** The Gram matrix and its shifted factorisation of the last certificate, reused at the next. */
+    private double[] gramBuffer = new double[0];
+    private double[] shiftedBuffer = new double[0];
 
     /** Ranks of the m x n matrix {@code a} (column-major, not modified) at each tolerance. */
     public int[] ranks(double[] a, int m, int n, Tolerance[] tolerances, double eps) {
@@ -105,9 +108,13 @@ public final class LayerRanks {
         double[] gram = null;
         // full rank at every tolerance last time (only then can the certificate hold)
         if (k >= MIN_GRAM_SIZE && lastLeastRank == k) {
-            gram = gram(a, m, n);
+            if (gramBuffer.length < k * k) {
+                gramBuffer = new double[k * k];
+                shiftedBuffer = new double[k * k];
+            }
+            gram = gram(a, m, n, gramBuffer);
             flops += (double) k * k * Math.max(m, n) + (double) k * k * k / 3;
-            if (certifiedFullRank(gram, m, n, tolerances, eps)) {
+            if (certifiedFullRank(gram, m, n, tolerances, eps, shiftedBuffer)) {
                 choleskyDecisions++;
                 int[] r = new int[tolerances.length];
                 java.util.Arrays.fill(r, k);
@@ -175,7 +182,12 @@ public final class LayerRanks {
     /** The upper triangle of A A^T (m &lt;= n) or A^T A, k x k with k = min(m, n), by {@code dsyrk}. */
     static double[] gram(double[] a, int m, int n) {
         int k = Math.min(m, n);
-        double[] g = new double[k * k];
+        return gram(a, m, n, new double[k * k]);
+    }
+
+    /** As {@link #gram(double[], int, int)}, into the first k^2 entries of {@code g} (its upper triangle). */
+    private static double[] gram(double[] a, int m, int n, double[] g) {
+        int k = Math.min(m, n);
         if (m <= n) {
             NativeLinalg.blas().dsyrk("U", "N", m, n, 1.0, a, m, 0.0, g, k);
         } else {
@@ -280,6 +292,13 @@ public final class LayerRanks {
      */
     static boolean certifiedFullRank(double[] gram, int m, int n, Tolerance[] tolerances, double eps) {
         int k = Math.min(m, n);
+        return certifiedFullRank(gram, m, n, tolerances, eps, new double[k * k]);
+    }
+
+    /** As {@link #certifiedFullRank(double[], int, int, Tolerance[], double)}, factoring in {@code h} (k^2 or more). */
+    private static boolean certifiedFullRank(double[] gram, int m, int n, Tolerance[] tolerances, double eps,
+            double[] h) {
+        int k = Math.min(m, n);
         int l = Math.max(m, n);
         double u = 0x1p-53;
         double trace = 0;
@@ -308,7 +327,7 @@ public final class LayerRanks {
         if (!(s < minDiag)) {
             return false; // a diagonal entry at or under s: the factorisation cannot succeed
         }
-        double[] h = gram.clone();
+        System.arraycopy(gram, 0, h, 0, k * k);
         for (int i = 0; i < k; i++) {
             h[i * k + i] -= s;
         }
