@@ -277,9 +277,10 @@ public final class LayerRanks {
      * <ul>
      * <li>||A||_F^2 &lt;= F, from the computed trace (each diagonal entry a sum of l squares, the trace a
      *     sum of k).</li>
-     * <li>sigma_max &lt;= sqrt(F), so every threshold tau is at most its value at sqrt(F) (thresholds grow
-     *     with sigma_max), and an SVD's singular values are within delta = {@link #SVD_ROUNDING} l u
-     *     sqrt(F) of the true ones. The target: lambda_min(A A^T) &gt; T = (tau_max + delta)^2.</li>
+     * <li>sigma_max &lt;= sqrt(F), and an SVD's singular values are within delta = {@link #SVD_ROUNDING} l u
+     *     sqrt(F) of the true ones. So the thresholds the SVD's ranks use (grown from its own sigma_max)
+     *     are at most their values at sqrt(F) + 2 delta; tau_max is the largest of those. The target:
+     *     lambda_min(A A^T) &gt; T = (tau_max + delta)^2.</li>
      * <li>The computed Gram matrix G = A A^T + E1 with |E1| &lt;= gamma(l) |A| |A|^T, so ||E1||_2 &lt;=
      *     gamma(l) F.</li>
      * <li>H = fl(G - s I) = G - s I + D with |d_ii| &lt;= u (g_ii + s).</li>
@@ -315,11 +316,12 @@ public final class LayerRanks {
         }
         double f = trace * (1 + 2 * gamma(l + k + 2, u));
         double smax = Math.sqrt(f) * (1 + 4 * u);
+        double delta = SVD_ROUNDING * l * u * smax;
+        // the SVD's thresholds follow its own sigma_max, which may exceed the true one by delta
         double tau = 0;
         for (Tolerance t : tolerances) {
-            tau = Math.max(tau, t.threshold(smax, m, n, eps));
+            tau = Math.max(tau, t.threshold(smax + 2 * delta, m, n, eps));
         }
-        double delta = SVD_ROUNDING * l * u * smax;
         double target = (tau + delta) * (tau + delta) * (1 + 8 * u);
         double gc = gamma(2 * k + 4, u);
         double slack = 2 * (u * maxDiag + gc / (1 - gc) * trace * (1 + u) + gamma(l, u) * f);
