@@ -16,8 +16,11 @@ public final class Svd {
      */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** Matrices larger than this (doubles) get a copy of their own rather than growing a thread's scratch. */
-    static final int SCRATCH_MAX = 1 << 22;
+    /**
+     * Matrices larger than this (doubles: 8 MiB, a 1000 x 1000 data matrix) get a copy of their own rather
+     * than growing a thread's scratch, which lives as long as the thread (a Spark executor's task threads).
+     */
+    static final int SCRATCH_MAX = 1 << 20;
 
     private static final class Scratch {
         double[] a = new double[0];
