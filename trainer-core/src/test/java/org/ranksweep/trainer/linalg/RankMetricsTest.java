@@ -94,6 +94,21 @@ class RankMetricsTest {
         sequence.get();
     }
 
+    /** Past the scratch limit a matrix gets a copy of its own: a row (or column) whose one singular value is its norm. */
+    @Test
+    void aMatrixPastTheScratchLimitGetsItsOwnCopy() {
+        int n = Svd.SCRATCH_MAX + 1;
+        double[] a = TestMatrices.gaussian(new Random(3), n, 1.0);
+        double[] before = a.clone();
+        double norm = 0;
+        for (double x : a) {
+            norm = Math.hypot(norm, x);
+        }
+        assertEquals(norm, Svd.values(a, 1, n)[0], SV_REL * norm, "1 x n");
+        assertEquals(norm, Svd.values(a, n, 1)[0], SV_REL * norm, "n x 1");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, a, "the input is left as it was");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("matrices")
     void rankAtEachToleranceKind(String name, int m, int n, double[] s) {
