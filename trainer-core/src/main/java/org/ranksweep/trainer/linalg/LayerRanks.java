@@ -128,8 +128,7 @@ public final class LayerRanks {
             if (gram == null) {
                 r = fromGram(a, m, n, tolerances, eps, cost);
             } else {
-                r = fromGram(a, m, n, gram, tolerances, eps, cost);
-                cost[0] -= (double) k * k * Math.max(m, n); // the Gram matrix was counted above
+                r = fromGram(a, m, n, gram, tolerances, eps, cost); // its Gram matrix counted above
             }
             flops += cost[0];
             gramWorked = r != null;
@@ -176,6 +175,8 @@ public final class LayerRanks {
 
     /** As {@link #fromGram(double[], int, int, Tolerance[], double)}, adding its FLOPs to {@code cost[0]}. */
     static int[] fromGram(double[] a, int m, int n, Tolerance[] tolerances, double eps, double[] cost) {
+        int k = Math.min(m, n);
+        cost[0] += (double) k * k * Math.max(m, n); // dsyrk
         return fromGram(a, m, n, gram(a, m, n), tolerances, eps, cost);
     }
 
@@ -198,12 +199,12 @@ public final class LayerRanks {
 
     /**
      * As {@link #fromGram(double[], int, int, Tolerance[], double, double[])}, given the Gram matrix
-     * {@link #gram} (which the tail bound may overwrite).
+     * {@link #gram} (which the tail bound may overwrite); {@code cost} gets all but the Gram matrix's FLOPs.
      */
     static int[] fromGram(double[] a, int m, int n, double[] gram, Tolerance[] tolerances, double eps, double[] cost) {
         int k = Math.min(m, n);
-        // dsyrk k^2 l, the values-only eigensolve's tridiagonalisation 4 k^3 / 3
-        cost[0] += (double) k * k * Math.max(m, n) + 4.0 * k * k * k / 3;
+        // the values-only eigensolve's tridiagonalisation 4 k^3 / 3
+        cost[0] += 4.0 * k * k * k / 3;
         double[] g = gram.clone();
         double[] w = new double[k];
         LAPACK lapack = NativeLinalg.lapack();
