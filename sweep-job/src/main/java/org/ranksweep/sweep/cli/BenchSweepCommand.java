@@ -6,8 +6,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.ranksweep.sweep.grid.Grid;
+import org.ranksweep.sweep.grid.GridParser;
 import org.ranksweep.sweep.spark.SweepJob;
+import org.ranksweep.trainer.bench.FlopModel;
 import org.ranksweep.trainer.config.ConfigException;
+import org.ranksweep.trainer.config.RunConfig;
+import org.ranksweep.trainer.linalg.ComputeThreads;
+import org.ranksweep.trainer.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,6 +28,11 @@ import picocli.CommandLine.Parameters;
  * overhead per run ((phase x slots - runs' own time) / runs), the makespan ratio (phase over runs' time /
  * slots; 1 is perfect packing), the JIT's compile time during the pass and the speed-up over the first
  * master.
+ *
+ * <p>After each timed pass, the same runs are trained again without Spark ({@code --no-plain} skips it):
+ * on as many plain Java threads as the pass had task slots, costliest first, each thread taking the next
+ * run. Their speed-up is what this machine's cores give these runs with no sweep machinery at all, the
+ * ceiling for the sweep's own; it is printed beside it.
  */
 @Command(name = "bench-sweep", mixinStandardHelpOptions = true,
         description = "Time a grid's sweep at several masters (default local[1] and local[2]) in one JVM.")
@@ -40,6 +51,11 @@ public final class BenchSweepCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "3", paramLabel = "N",
             description = "Timed passes per master, masters in turn; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeat;
+
+    @Option(names = "--plain", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "After each timed pass, train the same runs on as many plain threads without Spark: "
+                    + "the machine's own scaling for them (default: on; --no-plain skips it).")
+    boolean plain = true;
 
     private static final String HEAD = "%-10s %5s %6s %8s %8s %9s %9s %12s %9s %7s %8s %8s %10s %9s%n";
     private static final String ROW = "%-10s %5d %6d %8.1f %8.1f %9.1f %9.1f %12.1f %9.3f %7.1f %7.2fx %7.2fx %10.2f %9.2f%n";
@@ -67,14 +83,24 @@ public final class BenchSweepCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, HEAD, "master", "slots", "runs", "wall s", "start s", "phase s", "runs s",
                     "overhead ms", "makespan", "JIT s", "speedup", "(phase)", "native MB", "heap MB");
             List<List<Pass>> passes = new ArrayList<>();
+            List<List<Long>> plainMs = new ArrayList<>();
             for (int i = 0; i < masters.size(); i++) {
                 passes.add(new ArrayList<>());
+                plainMs.add(new ArrayList<>());
             }
+            Grid g = plain ? plainGrid() : null;
             for (int r = 0; r < repeat; r++) {
                 for (int i = 0; i < masters.size(); i++) {
                     Pass p = once(root.resolve("r" + r + "m" + i), masters.get(i));
                     passes.get(i).add(p);
                     print(masters.get(i), p, passes.get(0).get(0));
+                    if (g != null) {
+                        int[] trained = new int[1];
+                        long ms = plainPass(g, p.o.slots, trained);
+                        plainMs.get(i).add(ms);
+                        System.out.printf(Locale.ROOT, "  without Spark, %d thread(s): %d runs in %.1f s, speed-up %.2fx%n",
+                                p.o.slots, trained[0], ms / 1e3, plainMs.get(0).get(0) / (double) ms);
+                    }
                 }
             }
             if (repeat > 1) {
@@ -82,6 +108,17 @@ public final class BenchSweepCommand implements Callable<Integer> {
                 Pass first = median(passes.get(0));
                 for (int i = 0; i < masters.size(); i++) {
                     print(masters.get(i), median(passes.get(i)), first);
+                }
+            }
+            if (g != null) {
+                long first = medianOf(plainMs.get(0));
+                for (int i = 1; i < masters.size(); i++) {
+                    long ms = medianOf(plainMs.get(i));
+                    double sweep = median(passes.get(0)).o.wallMs / (double) median(passes.get(i)).o.wallMs;
+                    double machine = first / (double) ms;
+                    System.out.printf(Locale.ROOT, "%s: the sweep's speed-up %.2fx (wall); the same runs on plain threads "
+                            + "without Spark %.2fx (median %.1f s against %.1f s): the sweep gets %.0f%% of it%n",
+                            masters.get(i), sweep, machine, ms / 1e3, first / 1e3, 100 * sweep / machine);
                 }
             }
             System.out.println("overhead = (phase x slots - runs' own time) / runs; makespan = phase x slots / runs' own "
@@ -111,6 +148,69 @@ public final class BenchSweepCommand implements Callable<Integer> {
                 r.trainPhaseMs / 1e3, r.runMsSum / 1e3, r.overheadPerRunMs(), r.makespanRatio(), p.jitMs / 1e3,
                 first.o.wallMs / (double) r.wallMs, first.o.trainPhaseMs / (double) r.trainPhaseMs,
                 r.peakRunNativeBytes / 1e6, r.peakRunHeapAllocatedBytes / 1e6);
+    }
+
+    /** The grid for the plain passes, or null (with a note) when its data needs Spark to read. */
+    private Grid plainGrid() {
+        Grid g = GridParser.parse(grid);
+        if (g.parquet != null) {
+            System.out.println("(no passes without Spark: this grid's data is read through Spark)");
+            return null;
+        }
+        return g;
+    }
+
+    /**
+     * Trains every run of {@code g} on {@code threads} plain threads, one BLAS thread each as in a Spark task,
+     * costliest first; the wall time in ms, and in {@code trained[0]} the runs trained.
+     */
+    static long plainPass(Grid g, int threads, int[] trained) throws InterruptedException {
+        int n = (int) g.size();
+        RunConfig[] configs = new RunConfig[n];
+        for (int i = 0; i < n; i++) {
+            configs[i] = g.config(i);
+        }
+        Integer[] order = new Integer[n];
+        double[] cost = new double[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            cost[i] = FlopModel.run(configs[i], configs[i].data.samples);
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(cost[b], cost[a]));
+        ComputeThreads.set(1, "per plain thread, as per Spark task");
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread[] ts = new Thread[threads];
+        long t0 = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            ts[t] = new Thread(() -> {
+                for (int k = next.getAndIncrement(); k < n && failure.get() == null; k = next.getAndIncrement()) {
+                    try {
+                        Trainer.run(configs[order[k]]);
+                        done.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }
+            }, "rank-sweep-plain-" + t);
+            ts[t].start();
+        }
+        for (Thread t : ts) {
+            t.join();
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        trained[0] = done.get();
+        return ms;
+    }
+
+    private static long medianOf(List<Long> xs) {
+        List<Long> sorted = new ArrayList<>(xs);
+        sorted.sort(null);
+        return sorted.get((sorted.size() - 1) / 2);
     }
 
     /** The pass of median training phase (the lower middle one of an even count). */

@@ -90,16 +90,23 @@ class SweepMainTest {
         assertTrue(lines[1].trim().startsWith("master") && lines[1].contains("JIT s"), r[1]);
         String[] masters = {"local[1]", "local[2]", "local[1]", "local[2]"};
         for (int i = 0; i < 4; i++) {
-            String[] f = lines[2 + i].trim().split("\\s+");
-            assertEquals(14, f.length, lines[2 + i]);
+            String[] f = lines[2 + 2 * i].trim().split("\\s+");
+            assertEquals(14, f.length, lines[2 + 2 * i]);
             assertEquals(masters[i], f[0]);
             assertEquals(masters[i].equals("local[1]") ? "1" : "2", f[1], "slots");
             assertEquals("12", f[2], "every run trained");
             assertTrue(Double.parseDouble(f[8]) >= 0.5, "makespan " + f[8]);
+            // then the same runs on as many plain threads, without Spark
+            assertTrue(lines[3 + 2 * i].startsWith("  without Spark, " + f[1] + " thread(s): 12 runs in "),
+                    lines[3 + 2 * i]);
         }
-        assertEquals("median of 2 passes:", lines[6]);
-        assertTrue(lines[7].trim().startsWith("local[1]") && lines[7].contains(" 1.00x "), lines[7]);
-        assertTrue(lines[8].trim().startsWith("local[2]"), lines[8]);
+        assertEquals("median of 2 passes:", lines[10]);
+        assertTrue(lines[11].trim().startsWith("local[1]") && lines[11].contains(" 1.00x "), lines[11]);
+        assertTrue(lines[12].trim().startsWith("local[2]"), lines[12]);
+        assertTrue(lines[13].startsWith("local[2]: the sweep's speed-up "), lines[13]);
+        String[] plainless = run("bench-sweep", g.toString(), "--warmup", "0", "--repeat", "1", "--no-plain");
+        assertEquals("0", plainless[0], plainless[2]);
+        assertTrue(!plainless[1].contains("without Spark"), plainless[1]);
         String[] bad = run("bench-sweep", g.toString(), "--repeat", "0");
         assertEquals("2", bad[0]);
         assertTrue(bad[2].contains("--repeat: must be at least 1, was 0"), bad[2]);
