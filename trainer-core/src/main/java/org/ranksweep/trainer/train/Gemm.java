@@ -107,14 +107,23 @@ final class Gemm {
         if (x.dataType() == DataType.DOUBLE) {
             ((DoublePointer) x.data().addressPointer()).get(out, 0, n);
         } else {
-            float[] f = new float[n];
-            ((FloatPointer) x.data().addressPointer()).get(f, 0, n);
-            for (int i = 0; i < n; i++) {
-                out[i] = f[i];
+            // widened a chunk at a time through a buffer the thread keeps: no float[] the size of the array
+            float[] chunk = FLOAT_CHUNK.get();
+            FloatPointer from = new FloatPointer(x.data().addressPointer());
+            for (int start = 0; start < n; start += chunk.length) {
+                int len = Math.min(chunk.length, n - start);
+                from.position(start).get(chunk, 0, len);
+                for (int i = 0; i < len; i++) {
+                    out[start + i] = chunk[i];
+                }
             }
         }
         return out;
     }
+
+    /** Floats widened at a time by {@link #toDoubles(INDArray, double[])} (64 KB: in a core's L2 cache). */
+    static final int FLOAT_CHUNK_LENGTH = 1 << 14;
+    private static final ThreadLocal<float[]> FLOAT_CHUNK = ThreadLocal.withInitial(() -> new float[FLOAT_CHUNK_LENGTH]);
 
     /** f-ordered, contiguous, starting at its buffer's start, double or float. */
     private static boolean plain(INDArray x) {

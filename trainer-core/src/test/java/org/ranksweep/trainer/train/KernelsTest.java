@@ -118,4 +118,30 @@ class KernelsTest {
         Kernels.scale(o, -0.5);
         assertArrayEquals(new double[] {0.5, -0.5, -3, -0.0}, o.data().asDouble(), 0.0);
     }
+
+    @Test
+    void float32ArraysWidenExactlyAcrossCopyChunks() {
+        int[][] shapes = {{3, 5}, {Gemm.FLOAT_CHUNK_LENGTH / 64, 64}, {7, 3 * Gemm.FLOAT_CHUNK_LENGTH / 7 + 5}};
+        Random r = new Random(3);
+        for (int[] s : shapes) {
+            int n = s[0] * s[1];
+            float[] f = new float[n];
+            for (int k = 0; k < n; k++) {
+                f[k] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(20) - 10));
+            }
+            INDArray x = Nd4j.create(DataType.FLOAT, new long[] {s[0], s[1]}, 'f');
+            ((org.bytedeco.javacpp.FloatPointer) x.data().addressPointer()).put(f, 0, n);
+            double[] reused = new double[n];
+            java.util.Arrays.fill(reused, Double.NaN);
+            double[] got = Gemm.toDoubles(x, reused);
+            assertTrue(got == reused, "the given array is filled");
+            for (int k = 0; k < n; k++) {
+                assertEquals((double) f[k], got[k], 0.0, "entry " + k + " of " + n);
+            }
+            double[] fresh = Gemm.toDoubles(x);
+            assertArrayEquals(got, fresh, 0.0);
+            // the same through ND4J's own conversion (column-major order, as the buffer is)
+            assertArrayEquals(x.data().asDouble(), fresh, 0.0);
+        }
+    }
 }
