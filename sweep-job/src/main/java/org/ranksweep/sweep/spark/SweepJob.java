@@ -286,7 +286,8 @@ public final class SweepJob {
                 double[] costs = java.util.Arrays.copyOfRange(p.cost, from, to);
                 // tasks of about TaskPacker.TARGET_TASK_MS each, costliest first: Spark hands tasks to free
                 // slots in order (LPT), and small runs share a task instead of each paying for one
-                List<long[]> tasks = packer.pack(ids, costs);
+                // the last batch's tasks shrink to single runs at its end: nothing follows to fill a slot
+                List<long[]> tasks = to == todo.length ? packer.packLast(ids, costs) : packer.pack(ids, costs);
                 // a call site of our own: Spark otherwise walks the driver's stack for every RDD and job
                 jsc.setCallSite("rank-sweep " + sweep + " batch " + (commits.size() + 1));
                 JavaRDD<RunRecord> records = jsc.parallelize(tasks, tasks.size())

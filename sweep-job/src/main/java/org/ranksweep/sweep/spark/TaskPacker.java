@@ -100,4 +100,44 @@ final class TaskPacker {
         }
         return out;
     }
+
+    /**
+     * As {@link #pack}, for a sweep's last batch, whose tasks no later batch follows to fill a slot that
+     * finishes early: tasks shrink with the work left (guided self-scheduling). Each takes runs, costliest
+     * first, up to the batch's work not yet in a task / (2 x slots) and at most {@link #TARGET_TASK_MS},
+     * but at least one run; so the last tasks are single runs and the slots finish within about one run
+     * of each other instead of one task. Before any run has finished, as {@link #pack}.
+     */
+    List<long[]> packLast(long[] index, double[] costs) {
+        double rate = msPerCost();
+        if (Double.isNaN(rate)) {
+            return pack(index, costs);
+        }
+        int n = index.length;
+        Integer[] order = new Integer[n];
+        double left = 0;
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            left += costs[i] * rate;
+        }
+        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -costs[i]).thenComparingLong(i -> index[i]));
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < n;) {
+            double target = Math.min(TARGET_TASK_MS, left / (2.0 * slots));
+            List<Long> m = new ArrayList<>();
+            double load = 0;
+            do {
+                m.add(index[order[i]]);
+                load += costs[order[i]] * rate;
+                i++;
+            } while (i < n && load + costs[order[i]] * rate <= target);
+            left -= load;
+            long[] a = new long[m.size()];
+            for (int j = 0; j < a.length; j++) {
+                a[j] = m.get(j);
+            }
+            out.add(a);
+        }
+        return out;
+    }
 }

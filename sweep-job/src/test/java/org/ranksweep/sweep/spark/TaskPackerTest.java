@@ -79,4 +79,58 @@ class TaskPackerTest {
         assertEquals(30, tasks.size());
         assertEveryRunOnce(index, tasks);
     }
+
+    /** Slot finish times when tasks are handed, in order, to whichever of {@code slots} is free first (as Spark does). */
+    private static double[] finishTimes(List<long[]> tasks, java.util.Map<Long, Double> ms, int slots) {
+        double[] free = new double[slots];
+        for (long[] t : tasks) {
+            int s = 0;
+            for (int k = 1; k < slots; k++) {
+                s = free[k] < free[s] ? k : s;
+            }
+            for (long run : t) {
+                free[s] += ms.get(run);
+            }
+        }
+        return free;
+    }
+
+    private static double spread(double[] finish) {
+        return Arrays.stream(finish).max().getAsDouble() - Arrays.stream(finish).min().getAsDouble();
+    }
+
+    @Test
+    void aSweepsLastBatchEndsInSingleRunsSoTheSlotsFinishTogether() {
+        TaskPacker p = new TaskPacker(2);
+        p.observe(140, 1); // 140 ms per unit of cost
+        // the medium bench grid's last batch, roughly: 24 runs of 105 to 175 ms, costliest first
+        long[] index = range(24);
+        double[] cost = new double[24];
+        java.util.Map<Long, Double> ms = new java.util.HashMap<>();
+        for (int i = 0; i < 24; i++) {
+            cost[i] = 1.25 - i * 0.5 / 23;
+            ms.put(index[i], cost[i] * 140);
+        }
+        List<long[]> last = p.packLast(index, cost);
+        assertEveryRunOnce(index, last);
+        for (int t = last.size() - 2; t < last.size(); t++) {
+            assertEquals(1, last.get(t).length, "the last tasks hold one run each: " + Arrays.toString(last.get(t)));
+        }
+        for (long[] t : last) {
+            double load = 0;
+            for (long run : t) {
+                load += ms.get(run);
+            }
+            assertTrue(load <= Math.max(TaskPacker.TARGET_TASK_MS, ms.get(t[0])), "task of " + load + " ms");
+        }
+        double cheapest = ms.get(index[23]);
+        double byLast = spread(finishTimes(last, ms, 2));
+        double byPack = spread(finishTimes(p.pack(index, cost), ms, 2));
+        assertTrue(byLast <= 2 * cheapest, "slots finish " + byLast + " ms apart");
+        assertTrue(byPack > 2 * cheapest, "the usual packing leaves " + byPack + " ms between the slots");
+
+        // before any run has finished there is no rate: one run per task, as pack
+        TaskPacker fresh = new TaskPacker(2);
+        assertEquals(24, fresh.packLast(index, cost).size());
+    }
 }
