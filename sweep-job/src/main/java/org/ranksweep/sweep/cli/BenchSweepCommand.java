@@ -88,7 +88,7 @@ public final class BenchSweepCommand implements Callable<Integer> {
                 passes.add(new ArrayList<>());
                 plainMs.add(new ArrayList<>());
             }
-            Grid g = plain ? plainGrid() : null;
+            RunConfig[] g = plain ? plainRuns() : null;
             for (int r = 0; r < repeat; r++) {
                 for (int i = 0; i < masters.size(); i++) {
                     Pass p = once(root.resolve("r" + r + "m" + i), masters.get(i));
@@ -150,33 +150,39 @@ public final class BenchSweepCommand implements Callable<Integer> {
                 r.peakRunNativeBytes / 1e6, r.peakRunHeapAllocatedBytes / 1e6);
     }
 
-    /** The grid for the plain passes, or null (with a note) when its data needs Spark to read. */
-    private Grid plainGrid() {
+    /**
+     * The grid's runs for the plain passes, costliest first (as the sweep orders them), or null (with a
+     * note) when the grid's data needs Spark to read.
+     */
+    private RunConfig[] plainRuns() {
         Grid g = GridParser.parse(grid);
         if (g.parquet != null) {
             System.out.println("(no passes without Spark: this grid's data is read through Spark)");
             return null;
         }
-        return g;
+        int n = Math.toIntExact(g.size());
+        RunConfig[] configs = new RunConfig[n];
+        double[] cost = new double[n];
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            configs[i] = g.config(i);
+            cost[i] = FlopModel.run(configs[i], configs[i].data.samples);
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(cost[b], cost[a]));
+        RunConfig[] sorted = new RunConfig[n];
+        for (int i = 0; i < n; i++) {
+            sorted[i] = configs[order[i]];
+        }
+        return sorted;
     }
 
     /**
-     * Trains every run of {@code g} on {@code threads} plain threads, one BLAS thread each as in a Spark task,
-     * costliest first; the wall time in ms, and in {@code trained[0]} the runs trained.
+     * Trains {@code runs} in order on {@code threads} plain threads, each taking the next run, one BLAS
+     * thread each as in a Spark task; the wall time in ms, and in {@code trained[0]} the runs trained.
      */
-    static long plainPass(Grid g, int threads, int[] trained) throws InterruptedException {
-        int n = (int) g.size();
-        RunConfig[] configs = new RunConfig[n];
-        for (int i = 0; i < n; i++) {
-            configs[i] = g.config(i);
-        }
-        Integer[] order = new Integer[n];
-        double[] cost = new double[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-            cost[i] = FlopModel.run(configs[i], configs[i].data.samples);
-        }
-        java.util.Arrays.sort(order, (a, b) -> Double.compare(cost[b], cost[a]));
+    static long plainPass(RunConfig[] runs, int threads, int[] trained) throws InterruptedException {
+        int n = runs.length;
         ComputeThreads.set(1, "per plain thread, as per Spark task");
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
@@ -187,7 +193,7 @@ public final class BenchSweepCommand implements Callable<Integer> {
             ts[t] = new Thread(() -> {
                 for (int k = next.getAndIncrement(); k < n && failure.get() == null; k = next.getAndIncrement()) {
                     try {
-                        Trainer.run(configs[order[k]]);
+                        Trainer.run(runs[k]);
                         done.incrementAndGet();
                     } catch (RuntimeException e) {
                         failure.compareAndSet(null, e);

@@ -64,11 +64,7 @@ final class TaskPacker {
             }
             tasks = (int) Math.min(n, Math.max((long) slots * MIN_TASKS_PER_SLOT, (long) Math.ceil(total / TARGET_TASK_MS)));
         }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -costs[i]).thenComparingLong(i -> index[i]));
+        Integer[] order = costliestFirst(index, costs);
         // LPT: each run, longest first, onto the task with the least work so far
         double[] load = new double[tasks];
         List<List<Long>> members = new ArrayList<>();
@@ -91,14 +87,27 @@ final class TaskPacker {
         Arrays.sort(byLoad, Comparator.comparingDouble((Integer t) -> -load[t]).thenComparingInt(t -> t));
         List<long[]> out = new ArrayList<>(tasks);
         for (int t : byLoad) {
-            List<Long> m = members.get(t);
-            long[] a = new long[m.size()];
-            for (int j = 0; j < a.length; j++) {
-                a[j] = m.get(j);
-            }
-            out.add(a);
+            out.add(longs(members.get(t)));
         }
         return out;
+    }
+
+    /** Positions 0..n-1 of the runs, costliest first (ties by grid index). */
+    private static Integer[] costliestFirst(long[] index, double[] costs) {
+        Integer[] order = new Integer[index.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -costs[i]).thenComparingLong(i -> index[i]));
+        return order;
+    }
+
+    private static long[] longs(List<Long> m) {
+        long[] a = new long[m.size()];
+        for (int j = 0; j < a.length; j++) {
+            a[j] = m.get(j);
+        }
+        return a;
     }
 
     /**
@@ -114,13 +123,11 @@ final class TaskPacker {
             return pack(index, costs);
         }
         int n = index.length;
-        Integer[] order = new Integer[n];
+        Integer[] order = costliestFirst(index, costs);
         double left = 0;
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-            left += costs[i] * rate;
+        for (double c : costs) {
+            left += c * rate;
         }
-        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -costs[i]).thenComparingLong(i -> index[i]));
         List<long[]> out = new ArrayList<>();
         for (int i = 0; i < n;) {
             double target = Math.min(TARGET_TASK_MS, left / (2.0 * slots));
@@ -132,11 +139,7 @@ final class TaskPacker {
                 i++;
             } while (i < n && load + costs[order[i]] * rate <= target);
             left -= load;
-            long[] a = new long[m.size()];
-            for (int j = 0; j < a.length; j++) {
-                a[j] = m.get(j);
-            }
-            out.add(a);
+            out.add(longs(m));
         }
         return out;
     }
