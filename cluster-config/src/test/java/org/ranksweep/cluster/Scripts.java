@@ -95,6 +95,30 @@ final class Scripts {
         }
     }
 
+    /**
+     * Runs a re-submission must keep: those in {@code runs}, and those of batches whose commit had begun
+     * ({@code _commits/ID.pending} written) when the driver died, which recovery finishes moving.
+     */
+    static long committedRuns(Connection c, Path out) throws IOException, SQLException {
+        long n = committedFiles(out) == 0 ? 0 : count(c, "SELECT count(*) FROM " + table(out, "runs"));
+        Path commits = out.resolve("_commits");
+        if (Files.isDirectory(commits)) {
+            try (Stream<Path> markers = Files.list(commits)) {
+                for (Path m : (Iterable<Path>) markers::iterator) {
+                    String name = m.getFileName().toString();
+                    if (!name.endsWith(".pending")) {
+                        continue;
+                    }
+                    Path staged = out.resolve("_staging").resolve(name.substring(0, name.length() - ".pending".length()));
+                    if (committedFiles(staged) > 0) {
+                        n += count(c, "SELECT count(*) FROM " + table(staged, "runs"));
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
     /** Live JVMs whose command line mentions {@code needle} (executors and drivers name the cluster dir). */
     static List<Long> jvmsMentioning(String needle) throws IOException {
         List<Long> pids = new ArrayList<>();
