@@ -1,10 +1,10 @@
 package org.ranksweep.trainer.train;
 
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasColMajor;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasLeft;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasLower;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasNonUnit;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
-import static org.bytedeco.openblas.global.openblas_nolapack.CblasRight;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 
 import java.util.concurrent.atomic.LongAdder;
@@ -178,15 +178,15 @@ final class Gemm {
     }
 
     /**
-     * B = alpha B op(L) in place, L square and lower triangular (only its lower triangle is read): half
-     * the work of the GEMM with a full L. Both arrays plain and of one type, B's columns = L's order.
+     * B = alpha op(L) B in place, L square and lower triangular (only its lower triangle is read): half
+     * the work of the GEMM with a full L. Both arrays plain and of one type, B's rows = L's order.
      */
-    static void mulLowerRight(double alpha, INDArray b, INDArray l, boolean transL) {
+    static void mulLowerLeft(double alpha, INDArray l, INDArray b, boolean transL) {
         int m = (int) b.rows();
         int n = (int) b.columns();
-        if (!plain(b) || !plain(l) || b.dataType() != l.dataType() || l.rows() != n || l.columns() != n) {
-            throw new IllegalArgumentException("trmm shapes: B " + java.util.Arrays.toString(b.shape()) + " L "
-                    + java.util.Arrays.toString(l.shape()));
+        if (!plain(b) || !plain(l) || b.dataType() != l.dataType() || l.rows() != m || l.columns() != m) {
+            throw new IllegalArgumentException("trmm shapes: L " + java.util.Arrays.toString(l.shape()) + " B "
+                    + java.util.Arrays.toString(b.shape()));
         }
         if (m == 0 || n == 0) {
             return;
@@ -195,11 +195,11 @@ final class Gemm {
         boolean timed = timing;
         long t0 = timed ? System.nanoTime() : 0;
         if (b.dataType() == DataType.DOUBLE) {
-            openblas_nolapack.cblas_dtrmm(CblasColMajor, CblasRight, CblasLower, tl, CblasNonUnit, m, n, alpha,
-                    (DoublePointer) l.data().addressPointer(), n, (DoublePointer) b.data().addressPointer(), m);
+            openblas_nolapack.cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, tl, CblasNonUnit, m, n, alpha,
+                    (DoublePointer) l.data().addressPointer(), m, (DoublePointer) b.data().addressPointer(), m);
         } else {
-            openblas_nolapack.cblas_strmm(CblasColMajor, CblasRight, CblasLower, tl, CblasNonUnit, m, n, (float) alpha,
-                    (FloatPointer) l.data().addressPointer(), n, (FloatPointer) b.data().addressPointer(), m);
+            openblas_nolapack.cblas_strmm(CblasColMajor, CblasLeft, CblasLower, tl, CblasNonUnit, m, n, (float) alpha,
+                    (FloatPointer) l.data().addressPointer(), m, (FloatPointer) b.data().addressPointer(), m);
         }
         if (timed) {
             NANOS.add(System.nanoTime() - t0);

@@ -209,20 +209,22 @@ final class Kernels {
         }
     }
 
-    /** Columns {@code idx} of {@code src} (rows x any, f-order) into {@code dst} (rows x idx.length, f-order). */
-    static void gatherColumns(INDArray src, int[] idx, INDArray dst) {
-        Buf s = buf(src);
+    /**
+     * dst = the samples idx[0], idx[1], ... of a data matrix, one row each: row k of dst (n x features, plain)
+     * is column idx[k] of {@code colMajor} (features x m, as the data is stored). Each sample is read
+     * contiguously, and only dst, a mini-batch, is written with a stride.
+     */
+    static void gatherSamples(double[] colMajor, int features, int[] idx, INDArray dst) {
         Buf d = buf(dst);
-        int rows = Math.toIntExact(src.rows());
-        if (dst.rows() != rows || dst.columns() != idx.length) {
-            throw new IllegalArgumentException("gather into " + dst.rows() + "x" + dst.columns() + " of " + rows + "x"
-                    + idx.length);
+        int n = idx.length;
+        if (dst.rows() != n || dst.columns() != features) {
+            throw new IllegalArgumentException("gather into " + dst.rows() + "x" + dst.columns() + " of " + n + "x"
+                    + features);
         }
-        for (int j = 0; j < idx.length; j++) {
-            int from = idx[j] * rows;
-            int to = j * rows;
-            for (int k = 0; k < rows; k++) {
-                d.set(to + k, s.get(from + k));
+        for (int k = 0; k < n; k++) {
+            int from = idx[k] * features;
+            for (int j = 0; j < features; j++) {
+                d.set(j * n + k, colMajor[from + j]);
             }
         }
     }

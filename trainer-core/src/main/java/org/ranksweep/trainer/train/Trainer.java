@@ -365,8 +365,8 @@ public final class Trainer {
                     factors = new Network.Factors(analysis.xFactor(), analysis.yProjected(), data.inputs, data.outputs,
                             analysis.factorRank, analysis.residual, data.samples, dtype);
                 } else {
-                    x = own(owned, Network.matrix(data.x, data.inputs, data.samples, dtype));
-                    y = own(owned, Network.matrix(data.y, data.outputs, data.samples, dtype));
+                    x = own(owned, Network.transposed(data.x, data.inputs, data.samples, dtype));
+                    y = own(owned, Network.transposed(data.y, data.outputs, data.samples, dtype));
                 }
                 net = new Network(c.widths, c.hiddenActivation, c.outputActivation, c.loss, dtype,
                         Initializer.initialWeights(c));
@@ -503,7 +503,7 @@ public final class Trainer {
             double[] r = factors != null ? net.productOfLastFactorPass(spareR) : product(net, spareR);
             double[][] layers = new double[c.depth()][];
             for (int i = 0; i < layers.length; i++) {
-                layers[i] = net.weights(i, spare(c.widths[i + 1] * c.widths[i]));
+                layers[i] = net.transposedWeights(i, spare(c.widths[i + 1] * c.widths[i]));
             }
             Pending p = new Pending(epoch, loss, gradNorm, optimal, (System.nanoTime() - start) / 1_000_000);
             if (spectraThreads == null) {
@@ -543,8 +543,8 @@ public final class Trainer {
             int h = c.depth();
             CompletableFuture<Spectra> ofR = CompletableFuture.supplyAsync(() -> {
                 long ts = System.nanoTime();
-                double[] sv = Svd.values(r, c.widths[h], c.widths[0]);
-                return new Spectra(sv, Tolerance.ranks(tolerances, sv, c.widths[h], c.widths[0], eps), null,
+                double[] sv = Svd.values(r, c.widths[0], c.widths[h]);
+                return new Spectra(sv, Tolerance.ranks(tolerances, sv, c.widths[0], c.widths[h], eps), null,
                         System.nanoTime() - ts);
             }, spectraThreads);
             @SuppressWarnings("unchecked")
@@ -553,7 +553,7 @@ public final class Trainer {
                 int layer = i;
                 ofLayers[i] = layerChain[i].thenApplyAsync(previous -> {
                     long ts = System.nanoTime();
-                    int[] ranks = layerRankers[layer].ranks(layers[layer], c.widths[layer + 1], c.widths[layer],
+                    int[] ranks = layerRankers[layer].ranks(layers[layer], c.widths[layer], c.widths[layer + 1],
                             tolerances, eps);
                     return new Spectra(null, null, new int[][] {ranks}, System.nanoTime() - ts);
                 }, spectraThreads);
@@ -571,11 +571,11 @@ public final class Trainer {
         private Spectra spectra(double[] r, double[][] layers) {
             long ts = System.nanoTime();
             int h = c.depth();
-            double[] sv = Svd.values(r, c.widths[h], c.widths[0]);
-            int[] ranks = Tolerance.ranks(tolerances, sv, c.widths[h], c.widths[0], eps);
+            double[] sv = Svd.values(r, c.widths[0], c.widths[h]);
+            int[] ranks = Tolerance.ranks(tolerances, sv, c.widths[0], c.widths[h], eps);
             int[][] layerRanks = new int[h][];
             for (int i = 0; i < h; i++) {
-                layerRanks[i] = layerRankers[i].ranks(layers[i], c.widths[i + 1], c.widths[i], tolerances, eps);
+                layerRanks[i] = layerRankers[i].ranks(layers[i], c.widths[i], c.widths[i + 1], tolerances, eps);
             }
             return new Spectra(sv, ranks, layerRanks, System.nanoTime() - ts);
         }
@@ -648,17 +648,20 @@ public final class Trainer {
             }
         }
 
-        /** R = W_H ... W_1 (d_H x d_0) as a column-major double[], into {@code into} when it has R's length. */
+        /**
+         * R^T = (W_H ... W_1)^T (d_0 x d_H) as a column-major double[], into {@code into} when it has R's length:
+         * the product of the weights as the network holds them, transposed (and R's singular values are R^T's).
+         */
         private double[] product(Network net, double[] into) {
             if (partials == null) {
                 partials = new INDArray[c.depth()];
                 for (int i = 1; i < c.depth(); i++) {
-                    partials[i] = own(owned, Nd4j.create(dtype, new long[] {c.widths[i + 1], c.widths[0]}, 'f'));
+                    partials[i] = own(owned, Nd4j.create(dtype, new long[] {c.widths[0], c.widths[i + 1]}, 'f'));
                 }
             }
             INDArray acc = net.w[0];
             for (int i = 1; i < c.depth(); i++) {
-                Gemm.mul(net.w[i], acc, partials[i], false, false);
+                Gemm.mul(acc, net.w[i], partials[i], false, false);
                 acc = partials[i];
             }
             return Gemm.toDoubles(acc, into);
@@ -861,9 +864,7 @@ public final class Trainer {
                             a[j * rows + k] += f.u[r * rows + k] * v;
                         }
                     }
-                    INDArray lifted = Network.matrix(a, rows, cols, dtype);
-                    net.w[i].assign(lifted);
-                    lifted.close();
+                    net.setWeights(i, a);
                 }
             }
 
@@ -883,10 +884,10 @@ public final class Trainer {
                 for (int from = 0; from < m; from += c.batchSize) {
                     int[] idx = java.util.Arrays.copyOfRange(perm, from, Math.min(m, from + c.batchSize));
                     INDArray[] b = batches.computeIfAbsent(idx.length, n -> new INDArray[] {
-                        own(owned, Nd4j.create(dtype, new long[] {x.rows(), n}, 'f')),
-                        own(owned, Nd4j.create(dtype, new long[] {y.rows(), n}, 'f'))});
-                    Kernels.gatherColumns(x, idx, b[0]);
-                    Kernels.gatherColumns(y, idx, b[1]);
+                        own(owned, Nd4j.create(dtype, new long[] {n, x.columns()}, 'f')),
+                        own(owned, Nd4j.create(dtype, new long[] {n, y.columns()}, 'f'))});
+                    Kernels.gatherSamples(data.x, data.inputs, idx, b[0]);
+                    Kernels.gatherSamples(data.y, data.outputs, idx, b[1]);
                     loss = plainStep(b[0], b[1]);
                     stepCount++;
                     if (!Double.isFinite(loss) || loss > bound) {

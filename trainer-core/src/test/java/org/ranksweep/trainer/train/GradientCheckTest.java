@@ -50,8 +50,8 @@ class GradientCheckTest {
         for (int i = 0; i < h; i++) {
             w0[i] = TestMatrices.gaussian(rnd, widths[i + 1] * widths[i], 0.7);
         }
-        INDArray x = Network.matrix(TestMatrices.gaussian(rnd, widths[0] * m, 1), widths[0], m, DataType.DOUBLE);
-        INDArray y = Network.matrix(TestMatrices.gaussian(rnd, widths[h] * m, 1), widths[h], m, DataType.DOUBLE);
+        INDArray x = Network.transposed(TestMatrices.gaussian(rnd, widths[0] * m, 1), widths[0], m, DataType.DOUBLE);
+        INDArray y = Network.transposed(TestMatrices.gaussian(rnd, widths[h] * m, 1), widths[h], m, DataType.DOUBLE);
         try (Network net = new Network(widths, hidden, output, loss, DataType.DOUBLE, w0)) {
             double loss0 = net.lossAndGradients(x, y, Network.Dropout.NONE, true);
             double roundoff = ROUNDOFF_FACTOR * 0x1p-52 * Math.abs(loss0) / H;
@@ -74,7 +74,7 @@ class GradientCheckTest {
                     double bp = backprop[i][k];
                     double scale = Math.max(Math.abs(fd), Math.abs(bp));
                     assertTrue(Math.abs(fd - bp) <= FD_REL * scale + roundoff,
-                            "W_" + (i + 1) + "[" + row + "," + col + "]: finite difference " + fd + ", backprop " + bp);
+                            "W_" + (i + 1) + "^T[" + row + "," + col + "]: finite difference " + fd + ", backprop " + bp);
                 }
             }
         } finally {
@@ -96,8 +96,8 @@ class GradientCheckTest {
         for (int i = 0; i < h; i++) {
             w0[i] = TestMatrices.gaussian(rnd, widths[i + 1] * widths[i], 0.5);
         }
-        INDArray x = Network.matrix(TestMatrices.gaussian(rnd, widths[0] * m, 1), widths[0], m, DataType.DOUBLE);
-        INDArray y = Network.matrix(TestMatrices.gaussian(rnd, widths[h] * m, 1), widths[h], m, DataType.DOUBLE);
+        INDArray x = Network.transposed(TestMatrices.gaussian(rnd, widths[0] * m, 1), widths[0], m, DataType.DOUBLE);
+        INDArray y = Network.transposed(TestMatrices.gaussian(rnd, widths[h] * m, 1), widths[h], m, DataType.DOUBLE);
         try (Network sum = new Network(widths, hidden, output, LossKind.SUM, DataType.DOUBLE, w0);
                 Network mean = new Network(widths, hidden, output, LossKind.MEAN, DataType.DOUBLE, w0)) {
             double ls = sum.lossAndGradients(x, y, Network.Dropout.NONE, false);

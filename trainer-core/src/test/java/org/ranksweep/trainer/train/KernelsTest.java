@@ -98,13 +98,24 @@ class KernelsTest {
     }
 
     @Test
-    void gatherColumnsPicksTheNamedColumnsInOrder() {
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 5, 9).dup('f');
+    void gatherSamplesPutsTheNamedSamplesInRowsInOrder() {
+        // 5 features x 9 samples, column-major as data is stored: entry (feature f, sample s) = 10 s + f
+        double[] x = new double[5 * 9];
+        for (int s = 0; s < 9; s++) {
+            for (int f = 0; f < 5; f++) {
+                x[s * 5 + f] = 10 * s + f;
+            }
+        }
         int[] idx = {8, 0, 3, 3};
-        INDArray out = Nd4j.create(DataType.DOUBLE, new long[] {5, 4}, 'f');
-        Kernels.gatherColumns(x, idx, out);
-        for (int j = 0; j < idx.length; j++) {
-            assertArrayEquals(x.getColumn(idx[j]).toDoubleVector(), out.getColumn(j).toDoubleVector(), 0.0);
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            INDArray out = Nd4j.create(type, new long[] {4, 5}, 'f');
+            Kernels.gatherSamples(x, 5, idx, out);
+            for (int k = 0; k < idx.length; k++) {
+                for (int f = 0; f < 5; f++) {
+                    assertEquals(10 * idx[k] + f, out.getDouble(k, f), 0.0, type + " row " + k + ", feature " + f);
+                }
+            }
+            out.close();
         }
     }
 

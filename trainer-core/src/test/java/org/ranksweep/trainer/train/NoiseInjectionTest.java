@@ -165,8 +165,8 @@ class NoiseInjectionTest {
         }
         double expected = 0.5 * clean + 0.5 * maskVariance * penalty;
 
-        INDArray xa = Network.matrix(x, d0, m, DataType.DOUBLE);
-        INDArray ya = Network.matrix(y, d2, m, DataType.DOUBLE);
+        INDArray xa = Network.transposed(x, d0, m, DataType.DOUBLE);
+        INDArray ya = Network.transposed(y, d2, m, DataType.DOUBLE);
         try (Network net = new Network(new int[] {d0, d1, d2}, Activation.LINEAR, Activation.LINEAR, LossKind.SUM,
                 DataType.DOUBLE, new double[][] {w1, w2})) {
             NoiseSource rng = new NoiseSource(99);

@@ -50,8 +50,8 @@ class SufficientStatisticsTest {
             try (Network direct = network(c); Network fromStats = network(c);
                     Network.Factors f = new Network.Factors(a.xFactor(), a.yProjected(), ds.inputs, ds.outputs,
                             a.factorRank, a.residual, ds.samples, DataType.DOUBLE)) {
-                INDArray x = Network.matrix(ds.x, ds.inputs, ds.samples, DataType.DOUBLE);
-                INDArray y = Network.matrix(ds.y, ds.outputs, ds.samples, DataType.DOUBLE);
+                INDArray x = Network.transposed(ds.x, ds.inputs, ds.samples, DataType.DOUBLE);
+                INDArray y = Network.transposed(ds.y, ds.outputs, ds.samples, DataType.DOUBLE);
                 double l1 = direct.lossAndGradients(x, y, Network.Dropout.NONE, true);
                 double l2 = fromStats.lossAndGradients(f);
                 assertEquals(l1, l2, ONE_PASS * l1, arch + " m=" + m + " " + loss + " loss");
