@@ -72,16 +72,29 @@ final class Network implements AutoCloseable {
      * given type: the data as the network takes it (one row per sample), and the weights as it holds them.
      */
     static INDArray transposed(double[] colMajor, int rows, int cols, DataType dtype) {
-        // read row-major as cols x rows, it is the transpose; dup lays it out column-major
-        try (INDArray c = Nd4j.create(colMajor, new long[] {cols, rows}, 'c')) {
-            INDArray t = c.castTo(dtype);
-            INDArray f = t.dup('f');
-            if (t != c) {
-                t.close();
-            }
-            return f;
+        if (colMajor.length != rows * cols) {
+            throw new IllegalArgumentException(colMajor.length + " values cannot be " + rows + "x" + cols);
         }
+        INDArray t = Nd4j.create(dtype, new long[] {cols, rows}, 'f');
+        Kernels.Buf out = Kernels.buf(t);
+        // by 32 x 32 blocks, straight into the native buffer (ND4J's dup('f') of the row-major reading took
+        // 37 ms for Figure 1's data, against a few)
+        for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_BLOCK) {
+            int j1 = Math.min(cols, j0 + TRANSPOSE_BLOCK);
+            for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_BLOCK) {
+                int i1 = Math.min(rows, i0 + TRANSPOSE_BLOCK);
+                for (int i = i0; i < i1; i++) {
+                    for (int j = j0; j < j1; j++) {
+                        out.set(i * cols + j, colMajor[j * rows + i]);
+                    }
+                }
+            }
+        }
+        return t;
     }
+
+    /** Side of the blocks {@link #transposed} copies at a time (two 8 KB tiles: in a core's L1 cache). */
+    private static final int TRANSPOSE_BLOCK = 32;
 
     /** Buffers for one batch size. */
     private final class Workspace {

@@ -52,6 +52,24 @@ class LayoutTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(names = {"DOUBLE", "FLOAT"})
+    void transposedCopiesEveryEntryAcrossBlocks(DataType type) {
+        // sides past a block and between blocks
+        Random rnd = new Random(3);
+        int rows = 37;
+        int cols = 70;
+        double[] a = TestMatrices.gaussian(rnd, rows * cols, 1);
+        double[] expected = TestMatrices.transpose(a, rows, cols);
+        try (INDArray t = Network.transposed(a, rows, cols, type)) {
+            double[] got = Gemm.toDoubles(t);
+            for (int k = 0; k < expected.length; k++) {
+                double want = type == DataType.FLOAT ? (float) expected[k] : expected[k];
+                assertEquals(want, got[k], 0.0, type + " entry " + k);
+            }
+        }
+    }
+
     @Test
     void weightsGoInAndComeOutAsTheContractStatesThem() {
         Random rnd = new Random(8);
