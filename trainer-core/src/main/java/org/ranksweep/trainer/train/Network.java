@@ -401,7 +401,10 @@ final class Network implements AutoCloseable {
         return out;
     }
 
-    /** W_(i+1)^T (d_i x d_(i+1)) as a column-major double[] (as held: a plain copy), into {@code into} when it has the length. */
+    /**
+     * W_(i+1)^T (d_i x d_(i+1)) as a column-major double[] (as held: a plain copy), into {@code into} when it
+     * has the length.
+     */
     double[] transposedWeights(int i, double[] into) {
         return Gemm.toDoubles(w[i], into);
     }

@@ -209,7 +209,7 @@ public final class Trainer {
     /** Checkpoints whose spectra may still be computing alongside training. */
     private static final int SPECTRA_IN_FLIGHT = 2;
 
-    /** A checkpoint whose spectra wait for the next batch: R and the W_i as they were then. */
+    /** A checkpoint whose spectra wait for the next batch: R^T and the W_i^T (as the network holds them) as they were then. */
     private static final class Held {
         final Pending pending;
         final double[] r;
@@ -567,7 +567,10 @@ public final class Trainer {
             return all;
         }
 
-        /** Singular values of R and ranks of R and of every W_i (thread-safe: touches only its arguments). */
+        /**
+         * Singular values of R and ranks of R and of every W_i, from R^T and the W_i^T (the same singular values;
+         * thread-safe: touches only its arguments).
+         */
         private Spectra spectra(double[] r, double[][] layers) {
             long ts = System.nanoTime();
             int h = c.depth();
