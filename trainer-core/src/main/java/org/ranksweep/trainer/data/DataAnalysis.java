@@ -8,6 +8,7 @@ import org.ranksweep.trainer.config.LossKind;
 import org.ranksweep.trainer.linalg.NativeLinalg;
 import org.ranksweep.trainer.linalg.Svd;
 import org.ranksweep.trainer.linalg.Tolerance;
+import org.ranksweep.trainer.linalg.Transpose;
 
 /**
  * What a dataset offers a deep linear network: Yun et al. (2018)'s assumptions, checked, and the
@@ -152,8 +153,8 @@ public final class DataAnalysis {
         int yxtRank = Tolerance.NUMPY.rank(Svd.values(yxt, dy, dx), dy, dx, eps);
 
         // X^T (m x dx) and Y^T (m x dy), column-major.
-        double[] xt = transpose(ds.x, dx, m);
-        double[] yt = transpose(ds.y, dy, m);
+        double[] xt = Transpose.of(ds.x, dx, m);
+        double[] yt = Transpose.of(ds.y, dy, m);
         int p = Math.min(m, dx);
         double[] tau = new double[Math.max(1, p)];
         intW info = new intW(0);
@@ -202,16 +203,6 @@ public final class DataAnalysis {
                         + (i / rows) + ", column " + (i % rows));
             }
         }
-    }
-
-    static double[] transpose(double[] a, int rows, int cols) {
-        double[] t = new double[a.length];
-        for (int j = 0; j < cols; j++) {
-            for (int i = 0; i < rows; i++) {
-                t[i * cols + j] = a[j * rows + i];
-            }
-        }
-        return t;
     }
 
     private static void check(intW info, String routine) {

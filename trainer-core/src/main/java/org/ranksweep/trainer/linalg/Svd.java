@@ -57,7 +57,7 @@ public final class Svd {
         int rows = Math.max(m, n);
         int cols = k;
         if (m < n) {
-            transpose(a, m, n, copy);
+            Transpose.into(a, m, n, copy);
         } else {
             System.arraycopy(a, 0, copy, 0, len);
         }
@@ -86,21 +86,6 @@ public final class Svd {
             throw new ArithmeticException("dgesdd did not converge for a " + m + "x" + n + " matrix, info=" + info.val);
         }
         return s;
-    }
-
-    /** The n x m transpose of the m x n column-major {@code a}, into t's first m*n entries, by 32 x 32 blocks. */
-    private static void transpose(double[] a, int m, int n, double[] t) {
-        for (int j0 = 0; j0 < n; j0 += 32) {
-            int j1 = Math.min(n, j0 + 32);
-            for (int i0 = 0; i0 < m; i0 += 32) {
-                int i1 = Math.min(m, i0 + 32);
-                for (int j = j0; j < j1; j++) {
-                    for (int i = i0; i < i1; i++) {
-                        t[i * n + j] = a[j * m + i];
-                    }
-                }
-            }
-        }
     }
 
     /** Thin SVD A = U diag(s) V^T: U is m x k, s has k values (descending), VT is k x n, k = min(m, n). */

@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.ranksweep.trainer.config.Activation;
 import org.ranksweep.trainer.config.LossKind;
+import org.ranksweep.trainer.linalg.Transpose;
 
 /**
  * A fully connected network without biases, f(X) = phi_H(W_H phi(... phi(W_1 X))), its loss
@@ -77,12 +78,12 @@ final class Network implements AutoCloseable {
         }
         INDArray t = Nd4j.create(dtype, new long[] {cols, rows}, 'f');
         Kernels.Buf out = Kernels.buf(t);
-        // by 32 x 32 blocks, straight into the native buffer (ND4J's dup('f') of the row-major reading took
-        // 37 ms for Figure 1's data, against a few)
-        for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_BLOCK) {
-            int j1 = Math.min(cols, j0 + TRANSPOSE_BLOCK);
-            for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_BLOCK) {
-                int i1 = Math.min(rows, i0 + TRANSPOSE_BLOCK);
+        // as Transpose.into does, but straight into the native buffer (ND4J's dup('f') of the row-major
+        // reading took 37 ms for Figure 1's data, against a few)
+        for (int j0 = 0; j0 < cols; j0 += Transpose.BLOCK) {
+            int j1 = Math.min(cols, j0 + Transpose.BLOCK);
+            for (int i0 = 0; i0 < rows; i0 += Transpose.BLOCK) {
+                int i1 = Math.min(rows, i0 + Transpose.BLOCK);
                 for (int i = i0; i < i1; i++) {
                     for (int j = j0; j < j1; j++) {
                         out.set(i * cols + j, colMajor[j * rows + i]);
@@ -92,9 +93,6 @@ final class Network implements AutoCloseable {
         }
         return t;
     }
-
-    /** Side of the blocks {@link #transposed} copies at a time (two 8 KB tiles: in a core's L1 cache). */
-    private static final int TRANSPOSE_BLOCK = 32;
 
     /** Buffers for one batch size. */
     private final class Workspace {
@@ -389,16 +387,7 @@ final class Network implements AutoCloseable {
 
     /** W_(i+1) (d_(i+1) x d_i) as a column-major double[]. */
     double[] weights(int i) {
-        int rows = widths[i + 1];
-        int cols = widths[i];
-        double[] t = Gemm.toDoubles(w[i]);
-        double[] out = new double[t.length];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                out[c * rows + r] = t[r * cols + c];
-            }
-        }
-        return out;
+        return Transpose.of(Gemm.toDoubles(w[i]), widths[i], widths[i + 1]);
     }
 
     /**
