@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  * {@code sweep bench}: the study's Figure-1 run (1000 samples, 50 full-batch epochs, balanced rank-10
  * start, checkpoint every epoch) and its depth-5 and sigmoid variants, on each path and precision, timed
  * against the machine's dgemm and sgemm rates measured in the same process through the BLAS the trainer
- * calls. For each: run time, time in SVDs (in batches on every core, between stretches of training), in GEMMs, heap
+ * calls. For each: run time, time in SVDs (with the default shared spectra, on whichever lane is free of training's
+ * GEMM parts), in GEMMs, heap
  * allocated and GC time, and the ratio of run time to the run's FLOPs at the ceiling rate.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -74,8 +75,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "2", description = "Timed runs per line (the fastest is reported).")
     int repeat;
 
-    @Option(names = "--spectra", defaultValue = "batched",
-            description = "Where the checkpoint SVDs run: batched (the default), alongside or in-line (see train --help).")
+    @Option(names = "--spectra", defaultValue = "shared",
+            description = "Where the checkpoint SVDs run: shared (the default), batched, alongside or in-line (see train --help).")
     String spectra;
 
     private Trainer.SpectraMode mode;
@@ -96,8 +97,10 @@ public final class BenchCommand implements Callable<Integer> {
         int train = ComputeThreads.forSingleRun(threads, mode == Trainer.SpectraMode.ALONGSIDE);
         System.out.printf(Locale.ROOT, "%d epochs, %d samples, checkpoint every %d; %d training thread(s)%s; "
                 + "best of %d%n", epochs, samples, checkpointEvery, train,
-                mode == Trainer.SpectraMode.IN_LINE ? ", SVDs in line" : ", SVDs " + mode.label() + " on a pool of " + cores
-                        + " threads", repeat);
+                mode == Trainer.SpectraMode.IN_LINE ? ", SVDs in line"
+                        : mode == Trainer.SpectraMode.SHARED ? ", SVDs shared: " + train + " lanes take parts of the GEMMs "
+                                + "and the SVDs, BLAS one thread each"
+                        : ", SVDs " + mode.label() + " on a pool of " + cores + " threads", repeat);
         List<Measured> results = new ArrayList<>();
         Trainer.countGemmTime(true);
         try {

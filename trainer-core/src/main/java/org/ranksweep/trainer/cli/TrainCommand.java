@@ -25,10 +25,10 @@ public class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the configuration and result as JSON instead of a table.")
     boolean json;
 
-    @Option(names = "--spectra", defaultValue = "batched",
-            description = "Where the checkpoints' SVDs run: batched (held, then on every core while training waits; "
-                    + "the default), alongside (on a pool while training goes on with one core less: for full-rank "
-                    + "layers) or in-line.")
+    @Option(names = "--spectra", defaultValue = "shared",
+            description = "Where the checkpoints' SVDs run: shared (the default: every core takes parts of training's "
+                    + "GEMMs and, between them, the spectra), batched (held, then on every core while training waits), "
+                    + "alongside (on a pool while training goes on with one core less) or in-line.")
     String spectra;
 
     @Option(names = "--threads", defaultValue = "0",

@@ -8,6 +8,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -48,14 +49,14 @@ final class Gemm {
             y.addi(x.mul(alpha));
             return;
         }
-        int n = (int) x.length();
-        if (y.dataType() == DataType.DOUBLE) {
-            openblas_nolapack.cblas_daxpy(n, alpha, (DoublePointer) x.data().addressPointer(), 1,
-                    (DoublePointer) y.data().addressPointer(), 1);
-        } else {
-            openblas_nolapack.cblas_saxpy(n, (float) alpha, (FloatPointer) x.data().addressPointer(), 1,
-                    (FloatPointer) y.data().addressPointer(), 1);
-        }
+        boolean dbl = y.dataType() == DataType.DOUBLE;
+        ranges(Math.toIntExact(x.length()), (from, len) -> {
+            if (dbl) {
+                openblas_nolapack.cblas_daxpy(len, alpha, doubles(x, from), 1, doubles(y, from), 1);
+            } else {
+                openblas_nolapack.cblas_saxpy(len, (float) alpha, floats(x, from), 1, floats(y, from), 1);
+            }
+        });
     }
 
     /** y = x (same shape, plain arrays); no allocation. Returns y. */
@@ -63,30 +64,77 @@ final class Gemm {
         if (!plain(x) || !plain(y) || x.dataType() != y.dataType() || x.length() != y.length()) {
             return y.assign(x);
         }
-        int n = (int) x.length();
-        if (y.dataType() == DataType.DOUBLE) {
-            openblas_nolapack.cblas_dcopy(n, (DoublePointer) x.data().addressPointer(), 1,
-                    (DoublePointer) y.data().addressPointer(), 1);
-        } else {
-            openblas_nolapack.cblas_scopy(n, (FloatPointer) x.data().addressPointer(), 1,
-                    (FloatPointer) y.data().addressPointer(), 1);
-        }
+        boolean dbl = y.dataType() == DataType.DOUBLE;
+        ranges(Math.toIntExact(x.length()), (from, len) -> {
+            if (dbl) {
+                openblas_nolapack.cblas_dcopy(len, doubles(x, from), 1, doubles(y, from), 1);
+            } else {
+                openblas_nolapack.cblas_scopy(len, floats(x, from), 1, floats(y, from), 1);
+            }
+        });
         return y;
     }
 
-    /** Sum of squares of a plain array, through BLAS dot (no allocation), accumulated in double. */
+    /** An operation on elements [from, from + len) of arrays. */
+    private interface Range {
+        void apply(int from, int len);
+    }
+
+    /**
+     * Applies {@code op} to [0, n): in blocks split between the calling thread's lanes when it has them and n is at
+     * least {@link #MIN_SPLIT_ELEMENTS}, else in one call.
+     */
+    private static void ranges(int n, Range op) {
+        Lanes lanes = lanes();
+        if (lanes == null || n < MIN_SPLIT_ELEMENTS) {
+            op.apply(0, n);
+            return;
+        }
+        int parts = lanes.threads();
+        lanes.split(parts, p -> {
+            int from = blockStart(n, parts, p);
+            int len = blockStart(n, parts, p + 1) - from;
+            if (len > 0) {
+                op.apply(from, len);
+            }
+        });
+    }
+
+    /** Element-wise calls on fewer elements than this are not split between lanes (about 50 microseconds of copying). */
+    static final int MIN_SPLIT_ELEMENTS = 1 << 16;
+
+    /**
+     * Sum of squares of a plain array, through BLAS dot (no allocation), accumulated in double; with lanes, as the
+     * sum in block order of each block's dot.
+     */
     static double sumSquares(INDArray x) {
         if (!plain(x)) {
             double n = x.norm2Number().doubleValue();
             return n * n;
         }
         int n = (int) x.length();
-        if (x.dataType() == DataType.DOUBLE) {
-            DoublePointer p = (DoublePointer) x.data().addressPointer();
-            return openblas_nolapack.cblas_ddot(n, p, 1, p, 1);
+        boolean dbl = x.dataType() == DataType.DOUBLE;
+        Lanes lanes = lanes();
+        int parts = lanes == null || n < MIN_SPLIT_ELEMENTS ? 1 : lanes.threads();
+        double[] sums = new double[parts];
+        IntConsumer block = p -> {
+            int from = blockStart(n, parts, p);
+            int len = blockStart(n, parts, p + 1) - from;
+            if (len > 0) {
+                sums[p] = dbl ? openblas_nolapack.cblas_ddot(len, doubles(x, from), 1, doubles(x, from), 1)
+                        : openblas_nolapack.cblas_dsdot(len, floats(x, from), 1, floats(x, from), 1);
+            }
+        };
+        if (parts == 1) {
+            block.accept(0);
+        } else {
+            lanes.split(parts, block);
         }
-        FloatPointer p = (FloatPointer) x.data().addressPointer();
-        return openblas_nolapack.cblas_dsdot(n, p, 1, p, 1);
+        double s = 0;
+        for (double v : sums) {
+            s += v;
+        }
+        return s;
     }
 
     /**
@@ -105,7 +153,7 @@ final class Gemm {
         int n = Math.toIntExact(x.length());
         double[] out = into != null && into.length == n ? into : new double[n];
         if (x.dataType() == DataType.DOUBLE) {
-            ((DoublePointer) x.data().addressPointer()).get(out, 0, n);
+            ranges(n, (from, len) -> doubles(x, from).get(out, from, len));
         } else {
             // widened a chunk at a time through a buffer the thread keeps: no float[] the size of the array
             float[] chunk = FLOAT_CHUNK.get();
@@ -159,22 +207,97 @@ final class Gemm {
         int lda = Math.max(1, (int) a.rows());
         int ldb = Math.max(1, (int) b.rows());
         int ldc = Math.max(1, m);
-        int ta = transA ? CblasTrans : CblasNoTrans;
-        int tb = transB ? CblasTrans : CblasNoTrans;
         boolean timed = timing;
         long t0 = timed ? System.nanoTime() : 0;
-        if (c.dataType() == DataType.DOUBLE) {
-            openblas_nolapack.cblas_dgemm(CblasColMajor, ta, tb, m, n, k, alpha,
-                    (DoublePointer) a.data().addressPointer(), lda, (DoublePointer) b.data().addressPointer(), ldb,
-                    0.0, (DoublePointer) c.data().addressPointer(), ldc);
+        Lanes lanes = lanes();
+        if (lanes == null || (double) m * n * k < MIN_SPLIT) {
+            gemm(c.dataType(), transA, transB, m, n, k, alpha, a, 0, lda, b, 0, ldb, c, 0, ldc);
+        } else if (m >= n) {
+            // blocks of C's rows: A's rows (its columns when transposed)
+            int parts = lanes.parts((double) m * n * k);
+            lanes.split(parts, p -> {
+                int from = blockStart(m, parts, p);
+                int to = blockStart(m, parts, p + 1);
+                gemm(c.dataType(), transA, transB, to - from, n, k, alpha, a, transA ? (long) from * lda : from, lda,
+                        b, 0, ldb, c, from, ldc);
+            });
         } else {
-            openblas_nolapack.cblas_sgemm(CblasColMajor, ta, tb, m, n, k, (float) alpha,
-                    (FloatPointer) a.data().addressPointer(), lda, (FloatPointer) b.data().addressPointer(), ldb,
-                    0.0f, (FloatPointer) c.data().addressPointer(), ldc);
+            // blocks of C's columns: B's columns (its rows when transposed)
+            int parts = lanes.parts((double) m * n * k);
+            lanes.split(parts, p -> {
+                int from = blockStart(n, parts, p);
+                int to = blockStart(n, parts, p + 1);
+                gemm(c.dataType(), transA, transB, m, to - from, k, alpha, a, 0, lda, b,
+                        transB ? from : (long) from * ldb, ldb, c, (long) from * ldc, ldc);
+            });
         }
         if (timed) {
             NANOS.add(System.nanoTime() - t0);
         }
+    }
+
+    /**
+     * GEMMs of fewer multiply-adds than this are not split between lanes: the whole takes about a tenth of a
+     * millisecond on one core, less than a sleeping helper can take to wake.
+     */
+    static final double MIN_SPLIT = 1 << 21;
+
+    /**
+     * The lanes that share the GEMMs of the calling thread's run ({@link Trainer.SpectraMode#SHARED}); none
+     * (every call one BLAS call) unless the trainer set them.
+     */
+    private static final ThreadLocal<Lanes> LANES = new ThreadLocal<>();
+
+    /** The calling thread's lanes when it has more than one, else null. */
+    private static Lanes lanes() {
+        Lanes lanes = LANES.get();
+        return lanes != null && lanes.threads() > 1 ? lanes : null;
+    }
+
+    /** Splits this thread's GEMMs between {@code lanes} from now on (null: no longer). */
+    static void lanes(Lanes lanes) {
+        if (lanes == null) {
+            LANES.remove();
+        } else {
+            LANES.set(lanes);
+        }
+    }
+
+    /** Where block p of {@code parts} of [0, n) starts: equal blocks, each a multiple of 8 but the last. */
+    static int blockStart(int n, int parts, int p) {
+        if (p >= parts) {
+            return n;
+        }
+        long even = (long) n * p / parts;
+        return (int) Math.min(n, (even + 4) / 8 * 8);
+    }
+
+    /** One BLAS call on the arrays' buffers, the operands starting {@code offA}, {@code offB}, {@code offC} elements in. */
+    private static void gemm(DataType type, boolean transA, boolean transB, int m, int n, int k, double alpha, INDArray a,
+            long offA, int lda, INDArray b, long offB, int ldb, INDArray c, long offC, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int ta = transA ? CblasTrans : CblasNoTrans;
+        int tb = transB ? CblasTrans : CblasNoTrans;
+        if (type == DataType.DOUBLE) {
+            openblas_nolapack.cblas_dgemm(CblasColMajor, ta, tb, m, n, k, alpha, doubles(a, offA), lda, doubles(b, offB),
+                    ldb, 0.0, doubles(c, offC), ldc);
+        } else {
+            openblas_nolapack.cblas_sgemm(CblasColMajor, ta, tb, m, n, k, (float) alpha, floats(a, offA), lda,
+                    floats(b, offB), ldb, 0.0f, floats(c, offC), ldc);
+        }
+    }
+
+    /** The array's buffer from element {@code offset} on (the buffer's own pointer when 0: nothing allocated). */
+    private static DoublePointer doubles(INDArray x, long offset) {
+        DoublePointer p = (DoublePointer) x.data().addressPointer();
+        return offset == 0 ? p : new DoublePointer(p).position(offset);
+    }
+
+    private static FloatPointer floats(INDArray x, long offset) {
+        FloatPointer p = (FloatPointer) x.data().addressPointer();
+        return offset == 0 ? p : new FloatPointer(p).position(offset);
     }
 
     /**
@@ -194,12 +317,28 @@ final class Gemm {
         int tl = transL ? CblasTrans : CblasNoTrans;
         boolean timed = timing;
         long t0 = timed ? System.nanoTime() : 0;
-        if (b.dataType() == DataType.DOUBLE) {
-            openblas_nolapack.cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, tl, CblasNonUnit, m, n, alpha,
-                    (DoublePointer) l.data().addressPointer(), m, (DoublePointer) b.data().addressPointer(), m);
+        Lanes lanes = lanes();
+        // blocks of B's columns are independent
+        int parts = lanes == null || (double) m * m * n / 2 < MIN_SPLIT ? 1 : lanes.threads();
+        IntConsumer part = p -> {
+            int from = blockStart(n, parts, p);
+            int cols = blockStart(n, parts, p + 1) - from;
+            if (cols == 0) {
+                return;
+            }
+            long off = (long) from * m;
+            if (b.dataType() == DataType.DOUBLE) {
+                openblas_nolapack.cblas_dtrmm(CblasColMajor, CblasLeft, CblasLower, tl, CblasNonUnit, m, cols, alpha,
+                        doubles(l, 0), m, doubles(b, off), m);
+            } else {
+                openblas_nolapack.cblas_strmm(CblasColMajor, CblasLeft, CblasLower, tl, CblasNonUnit, m, cols,
+                        (float) alpha, floats(l, 0), m, floats(b, off), m);
+            }
+        };
+        if (parts == 1) {
+            part.accept(0);
         } else {
-            openblas_nolapack.cblas_strmm(CblasColMajor, CblasLeft, CblasLower, tl, CblasNonUnit, m, n, (float) alpha,
-                    (FloatPointer) l.data().addressPointer(), m, (FloatPointer) b.data().addressPointer(), m);
+            lanes.split(parts, part);
         }
         if (timed) {
             NANOS.add(System.nanoTime() - t0);

@@ -74,7 +74,13 @@ public final class Trainer {
          * checkpoints waiting; training should then leave them a core. The fastest for a single run whose
          * spectra cost about as much as its training (full-rank layers: Figure 2's sigmoid network).
          */
-        ALONGSIDE;
+        ALONGSIDE,
+        /**
+         * Every core takes parts of training's GEMMs, and between them (or while training works through a GEMM alone)
+         * the checkpoints' spectra, as each checkpoint is taken (see {@link Lanes}); training never waits for a batch
+         * unless {@link Trainer#SPECTRA_BATCH_BYTES} of copies wait. BLAS runs one thread per lane.
+         */
+        SHARED;
 
         /** The name on the command line. */
         public String label() {
@@ -88,7 +94,7 @@ public final class Trainer {
                     return m;
                 }
             }
-            throw new ConfigException(field, "must be one of in-line, batched, alongside", s);
+            throw new ConfigException(field, "must be one of in-line, batched, alongside, shared", s);
         }
     }
 
@@ -122,9 +128,12 @@ public final class Trainer {
 
     /**
      * As {@link #run(RunConfig, Dataset)}, with the checkpoints' spectra computed as {@code spectra} says.
-     * Same results whichever (given the same ND4J thread count), less wall time for a single run in its own
-     * JVM (a laptop, a bench). {@link SpectraMode#BATCHED} sets ND4J's BLAS threads to one during each batch, so
-     * it is not for runs sharing a JVM (Spark tasks compute their spectra in line).
+     * In line, batched and alongside give the same results (given the same ND4J thread count); shared splits
+     * large GEMMs and element-wise sums into blocks, so its results differ from theirs in the last bits, and are the
+     * same from one shared run to the next on as many lanes. All but in line take less wall time for a single run
+     * in its own JVM (a laptop, a bench). {@link SpectraMode#BATCHED} and {@link SpectraMode#SHARED} set ND4J's BLAS
+     * threads to one (during each batch, for the whole run), so they are not for runs sharing a JVM (Spark tasks
+     * compute their spectra in line).
      */
     public static RunResult run(RunConfig c, Dataset data, SpectraMode spectra) {
         return run(c, data, spectra, Path.AUTO);
@@ -183,6 +192,17 @@ public final class Trainer {
         run.spectraBatchBytes = batchBytes;
         RunResult r = run.execute();
         return new Batched(r, run.batches);
+    }
+
+    /**
+     * Like {@link #run(RunConfig, Dataset, SpectraMode, Path)} with shared spectra, training computing spectra itself
+     * whenever the copies waiting for theirs pass {@code inFlightBytes}.
+     */
+    static RunResult runShared(RunConfig c, Dataset data, Path path, long inFlightBytes) {
+        Run run = new Run(c, data, path == Path.AUTO ? choosePath(c, data.samples) : path);
+        run.spectraMode = SpectraMode.SHARED;
+        run.spectraBatchBytes = inFlightBytes;
+        return run.execute();
     }
 
     /** Like {@link #run(RunConfig, Dataset)}, also returning the final weights. */
@@ -288,8 +308,16 @@ public final class Trainer {
         private INDArray[] partials;
         /** One per layer, used only by whichever thread computes spectra (one at a time). */
         private final LayerRanks[] layerRankers;
-        /** SVD tasks (R and each W_i), batched or alongside; null when computed in line. */
-        private ExecutorService spectraThreads;
+        /** Where SVD tasks (R and each W_i) run, batched, alongside or shared; null when computed in line. */
+        private java.util.concurrent.Executor spectraThreads;
+        /** The pool behind {@link #spectraThreads} when batched or alongside. */
+        private ExecutorService spectraPool;
+        /** The run's lanes with shared spectra (the training thread's GEMMs are split between them); else null. */
+        private Lanes lanes;
+        /** With shared spectra: ND4J's BLAS threads before the run, restored after it. */
+        private int blasBefore;
+        /** With shared spectra: bytes of checkpoint copies whose spectra are not done. */
+        private final java.util.concurrent.atomic.AtomicLong inFlightBytes = new java.util.concurrent.atomic.AtomicLong();
         /** Checkpoints waiting for their spectra (batched spectra only), and the bytes of their copies. */
         private final List<Held> held = new ArrayList<>();
         private long heldBytes;
@@ -299,7 +327,10 @@ public final class Trainer {
          * Never more than the copies in flight at once (a batch, alongside two checkpoints, in line one).
          */
         private final java.util.ArrayDeque<double[]> spareCopies = new java.util.ArrayDeque<>();
-        /** Held bytes that start a batch ({@link #SPECTRA_BATCH_BYTES}; tests make it smaller). */
+        /**
+         * Held bytes that start a batch, or with shared spectra the copies in flight past which training computes
+         * spectra too ({@link #SPECTRA_BATCH_BYTES}; tests make it smaller).
+         */
         long spectraBatchBytes = SPECTRA_BATCH_BYTES;
         /** Batches computed so far. */
         int batches;
@@ -343,7 +374,15 @@ public final class Trainer {
             start = System.nanoTime();
             if (spectraMode != SpectraMode.IN_LINE) {
                 int cores = Runtime.getRuntime().availableProcessors();
-                spectraThreads = Executors.newFixedThreadPool(Math.max(1, cores), daemon("rank-sweep-spectra"));
+                if (spectraMode == SpectraMode.SHARED) {
+                    lanes = new Lanes(ComputeThreads.get(), "rank-sweep-lane");
+                    blasBefore = ComputeThreads.blas(1);
+                    Gemm.lanes(lanes);
+                    spectraThreads = lanes.background();
+                } else {
+                    spectraPool = Executors.newFixedThreadPool(Math.max(1, cores), daemon("rank-sweep-spectra"));
+                    spectraThreads = spectraPool;
+                }
                 noiseThread = Executors.newSingleThreadExecutor(daemon("rank-sweep-noise"));
                 layerChain = new CompletableFuture<?>[c.depth()];
                 java.util.Arrays.fill(layerChain, CompletableFuture.completedFuture(null));
@@ -422,10 +461,15 @@ public final class Trainer {
                 status = RunStatus.FAILED;
                 error = "spectra failed: " + e.getCause();
             } finally {
-                for (ExecutorService e : new ExecutorService[] {spectraThreads, noiseThread}) {
+                for (ExecutorService e : new ExecutorService[] {spectraPool, noiseThread}) {
                     if (e != null) {
                         e.shutdownNow();
                     }
+                }
+                if (lanes != null) {
+                    Gemm.lanes(null);
+                    ComputeThreads.blas(blasBefore);
+                    lanes.close();
                 }
             }
             long wallMs = (System.nanoTime() - start) / 1_000_000;
@@ -509,6 +553,18 @@ public final class Trainer {
             if (spectraThreads == null) {
                 p.spectra = CompletableFuture.completedFuture(spectra(r, layers));
                 recycle(r, layers);
+            } else if (spectraMode == SpectraMode.SHARED) {
+                long bytes = copyBytes(r, layers);
+                inFlightBytes.addAndGet(bytes);
+                p.spectra = spectraAsync(r, layers).thenApply(s -> {
+                    recycle(r, layers);
+                    inFlightBytes.addAndGet(-bytes);
+                    return s;
+                });
+                // too many copies waiting: this thread computes spectra too until they fit
+                while (inFlightBytes.get() > spectraBatchBytes) {
+                    helpOrWait();
+                }
             } else if (spectraMode == SpectraMode.ALONGSIDE) {
                 int waitFor = pending.size() - SPECTRA_IN_FLIGHT;
                 if (waitFor >= 0) {
@@ -520,7 +576,7 @@ public final class Trainer {
                 });
             } else {
                 held.add(new Held(p, r, layers));
-                heldBytes += 8L * (r.length + java.util.Arrays.stream(layers).mapToLong(l -> l.length).sum());
+                heldBytes += copyBytes(r, layers);
                 if (heldBytes >= spectraBatchBytes) {
                     flush();
                 }
@@ -611,9 +667,26 @@ public final class Trainer {
             }
         }
 
+        private static long copyBytes(double[] r, double[][] layers) {
+            return 8L * (r.length + java.util.Arrays.stream(layers).mapToLong(l -> l.length).sum());
+        }
+
+        /** With shared spectra: runs a waiting spectra task on this thread, or waits briefly when none is waiting. */
+        private void helpOrWait() {
+            if (!lanes.runBackground()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            }
+        }
+
         /** The finished checkpoints, in order (waits for their spectra). */
         private List<Checkpoint> collect() {
-            if (spectraThreads != null) {
+            if (lanes != null) {
+                for (Pending p : pending) {
+                    while (!p.spectra.isDone()) {
+                        helpOrWait();
+                    }
+                }
+            } else if (spectraThreads != null) {
                 flush();
             }
             List<Checkpoint> out = new ArrayList<>();

@@ -101,7 +101,7 @@ class TrainerCliTest {
         assertTrue(number.err.contains("many"), number.err);
         Outcome spectra = run("train", "--spectra", "later");
         assertEquals(2, spectra.code);
-        assertTrue(spectra.err.contains("--spectra: must be one of in-line, batched, alongside, was 'later'"), spectra.err);
+        assertTrue(spectra.err.contains("--spectra: must be one of in-line, batched, alongside, shared, was 'later'"), spectra.err);
     }
 
     @Test
@@ -109,9 +109,10 @@ class TrainerCliTest {
         Outcome table = run("train", "--arch", "8-5-3:linear", "--epochs", "4", "--checkpoint-every", "2");
         assertEquals(0, table.code, table.err);
         assertTrue(table.out.contains("epoch") && table.out.contains("status: COMPLETED"), table.out);
-        // every --spectra mode prints the same checkpoints (at one thread, so the arithmetic is the same)
+        // every --spectra mode prints the same checkpoints (at one thread, so the arithmetic is the same: one lane
+        // splits nothing)
         JsonNode reference = null;
-        for (String mode : new String[] {"in-line", "batched", "alongside"}) {
+        for (String mode : new String[] {"in-line", "batched", "alongside", "shared"}) {
             Outcome other = run("train", "--arch", "8-5-3:linear", "--epochs", "4", "--checkpoint-every", "2",
                     "--spectra", mode, "--threads", "1", "--json");
             assertEquals(0, other.code, other.err);
