@@ -104,8 +104,8 @@ final class Gemm {
     static final int MIN_SPLIT_ELEMENTS = 1 << 16;
 
     /**
-     * Sum of squares of a plain array, through BLAS dot (no allocation), accumulated in double; with lanes, as the
-     * sum in block order of each block's dot.
+     * Sum of squares of a plain array, through BLAS dot (no allocation), accumulated in double. Never split between
+     * lanes: partial sums would round differently from the one call a one-thread run makes.
      */
     static double sumSquares(INDArray x) {
         if (!plain(x)) {
@@ -113,28 +113,12 @@ final class Gemm {
             return n * n;
         }
         int n = (int) x.length();
-        boolean dbl = x.dataType() == DataType.DOUBLE;
-        Lanes lanes = lanes();
-        int parts = lanes == null || n < MIN_SPLIT_ELEMENTS ? 1 : lanes.threads();
-        double[] sums = new double[parts];
-        IntConsumer block = p -> {
-            int from = blockStart(n, parts, p);
-            int len = blockStart(n, parts, p + 1) - from;
-            if (len > 0) {
-                sums[p] = dbl ? openblas_nolapack.cblas_ddot(len, doubles(x, from), 1, doubles(x, from), 1)
-                        : openblas_nolapack.cblas_dsdot(len, floats(x, from), 1, floats(x, from), 1);
-            }
-        };
-        if (parts == 1) {
-            block.accept(0);
-        } else {
-            lanes.split(parts, block);
+        if (x.dataType() == DataType.DOUBLE) {
+            DoublePointer p = (DoublePointer) x.data().addressPointer();
+            return openblas_nolapack.cblas_ddot(n, p, 1, p, 1);
         }
-        double s = 0;
-        for (double v : sums) {
-            s += v;
-        }
-        return s;
+        FloatPointer p = (FloatPointer) x.data().addressPointer();
+        return openblas_nolapack.cblas_dsdot(n, p, 1, p, 1);
     }
 
     /**
@@ -263,13 +247,20 @@ final class Gemm {
         }
     }
 
-    /** Where block p of {@code parts} of [0, n) starts: equal blocks, each a multiple of 8 but the last. */
+    /**
+     * Blocks start at multiples of this. OpenBLAS's kernels compute C in tiles of 4 to 32 rows or columns, and a tile
+     * cut short by a block's end is computed by an edge kernel that can round differently (sgemm did, at a block
+     * starting at row 152); blocks on a multiple of every tile size keep the whole call's tiles.
+     */
+    static final int BLOCK_ALIGN = 64;
+
+    /** Where block p of {@code parts} of [0, n) starts: about equal blocks, each a multiple of {@link #BLOCK_ALIGN} but the last. */
     static int blockStart(int n, int parts, int p) {
         if (p >= parts) {
             return n;
         }
         long even = (long) n * p / parts;
-        return (int) Math.min(n, (even + 4) / 8 * 8);
+        return (int) Math.min(n, (even + BLOCK_ALIGN / 2) / BLOCK_ALIGN * BLOCK_ALIGN);
     }
 
     /** One BLAS call on the arrays' buffers, the operands starting {@code offA}, {@code offB}, {@code offC} elements in. */

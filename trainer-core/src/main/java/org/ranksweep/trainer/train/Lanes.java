@@ -16,8 +16,9 @@ import java.util.function.IntConsumer;
  * waiting: while the training thread does its serial work between GEMMs, or while it works through a GEMM's
  * parts alone. Both cores stay busy, and training never stops for a batch of spectra.
  *
- * <p>Which lane computes a part does not change its result (the same call on the same operands), so a run's
- * results depend on the number of lanes, not on how the work fell between them.
+ * <p>Which lane computes a part does not change its result (the same one-thread call on the same operands), so a
+ * run's results do not depend on how the work fell between the lanes. In float64 they do not depend on the number
+ * of lanes either: a block of a GEMM comes out the bits of the whole one-thread call ({@code GemmLanesTest}).
  */
 final class Lanes implements AutoCloseable {
     /**

@@ -128,9 +128,10 @@ public final class Trainer {
 
     /**
      * As {@link #run(RunConfig, Dataset)}, with the checkpoints' spectra computed as {@code spectra} says.
-     * In line, batched and alongside give the same results (given the same ND4J thread count); shared splits
-     * large GEMMs and element-wise sums into blocks, so its results differ from theirs in the last bits, and are the
-     * same from one shared run to the next on as many lanes. All but in line take less wall time for a single run
+     * In line, batched and alongside give the same results (given the same ND4J thread count). Shared makes every
+     * BLAS call on one thread, in blocks whose float64 results are the bits of the whole call: its results are those
+     * of a one-thread run, on any number of lanes (float32 GEMM blocks may differ in the last bit). All but in line
+     * take less wall time for a single run
      * in its own JVM (a laptop, a bench). {@link SpectraMode#BATCHED} and {@link SpectraMode#SHARED} set ND4J's BLAS
      * threads to one (during each batch, for the whole run), so they are not for runs sharing a JVM (Spark tasks
      * compute their spectra in line).

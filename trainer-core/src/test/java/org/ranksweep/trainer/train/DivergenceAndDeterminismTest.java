@@ -147,12 +147,9 @@ class DivergenceAndDeterminismTest {
         }
     }
 
-    /** Relative agreement of shared-spectra runs with in-line ones: GEMMs and sums split into blocks round differently. */
-    private static final double SHARED_REL_TOL = 1e-10;
-
     @ParameterizedTest
     @EnumSource(value = NoiseType.class, names = {"NONE", "GRADIENT", "GAUSSIAN_DROPOUT"})
-    void sharedSpectraFollowInLineAndRepeatThemselves(NoiseType noise) {
+    void sharedSpectraOnTwoLanesTrainAsOneThreadDoes(NoiseType noise) {
         // large enough that the GEMMs (400 x 250 x 300) and the element-wise calls on W_1 and the output
         // (75,000 and 80,000 entries) are split between the lanes
         RunConfig c = RunConfig.builder().architecture("300-250-200:linear").noise(noise).sigma(0.05)
@@ -160,31 +157,22 @@ class DivergenceAndDeterminismTest {
                 .data(DataSpec.synthetic(0, 0, 400, 3, 0.1)).build();
         Dataset ds = DataLoader.load(c.data);
         org.nd4j.linalg.factory.Nd4j.create(1).close();
-        int before = org.ranksweep.trainer.linalg.ComputeThreads.blas(2);
+        int before = org.ranksweep.trainer.linalg.ComputeThreads.blas(1);
         try {
             Trainer.Path[] paths = noise == NoiseType.NONE
                     ? new Trainer.Path[] {Trainer.Path.DIRECT, Trainer.Path.SUFFICIENT_STATISTICS}
                     : new Trainer.Path[] {Trainer.Path.DIRECT};
             for (Trainer.Path path : paths) {
                 String what = noise + " " + path.label();
+                // one thread, as a Spark task trains
+                org.ranksweep.trainer.linalg.ComputeThreads.blas(1);
                 RunResult plain = Trainer.run(c, ds, Trainer.SpectraMode.IN_LINE, path);
+                // two lanes, each block of a split GEMM a one-thread call
+                org.ranksweep.trainer.linalg.ComputeThreads.blas(2);
                 RunResult shared = Trainer.run(c, ds, Trainer.SpectraMode.SHARED, path);
                 assertEquals(RunStatus.COMPLETED, shared.status, String.valueOf(shared.error));
                 assertEquals(2, org.ranksweep.trainer.linalg.ComputeThreads.get(), "BLAS threads restored");
-                assertEquals(plain.checkpoints.length, shared.checkpoints.length, what);
-                for (int i = 0; i < plain.checkpoints.length; i++) {
-                    Checkpoint a = plain.checkpoints[i];
-                    Checkpoint b = shared.checkpoints[i];
-                    String where = what + " epoch " + a.epoch;
-                    assertEquals(a.loss, b.loss, SHARED_REL_TOL * a.loss, where);
-                    assertEquals(a.gradNorm, b.gradNorm, SHARED_REL_TOL * a.gradNorm, where);
-                    assertArrayEquals(a.singularValues, b.singularValues, SHARED_REL_TOL * a.singularValues[0], where);
-                    assertArrayEquals(a.ranks, b.ranks, where);
-                    for (int l = 0; l < a.layerRanks.length; l++) {
-                        assertArrayEquals(a.layerRanks[l], b.layerRanks[l], where + " layer " + l);
-                    }
-                }
-                assertSameCheckpoints(shared, Trainer.run(c, ds, Trainer.SpectraMode.SHARED, path), what + " again");
+                assertSameCheckpoints(plain, shared, what + " shared on two lanes");
             }
             // training takes spectra on itself once a byte of copies waits: the same bits
             assertSameCheckpoints(Trainer.run(c, ds, Trainer.SpectraMode.SHARED, Trainer.Path.DIRECT),

@@ -1,29 +1,41 @@
 package org.ranksweep.trainer.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.ranksweep.trainer.linalg.ComputeThreads;
 
 /**
- * GEMM, TRMM and the element-wise calls split into blocks between two lanes against the same calls made whole:
- * splits by rows and by columns, with either operand transposed, shapes that do not divide evenly, both precisions.
+ * GEMM, TRMM and the element-wise calls split into blocks between two lanes against the same calls made whole on one
+ * thread: splits by rows and by columns, with either operand transposed, shapes that do not divide evenly, both
+ * precisions. In float64 a block of C is computed as in the whole call, to the same bits, so a shared-spectra run
+ * trains exactly as a one-thread run (a Spark task) does. OpenBLAS's sgemm rounds some entries of a block
+ * differently (in the last bit): float32 blocks are held to {@link #FLOAT_REL_TOL} of the largest entry.
  */
 class GemmLanesTest {
-    /** Blocks of a GEMM accumulate each entry the same way as the whole; allow a few roundings all the same. */
-    private static final double REL_TOL_64 = 1e-13;
-    private static final double REL_TOL_32 = 1e-5;
+    /** float32 blocks against the whole call: a few units in the last place of the largest entry. */
+    private static final double FLOAT_REL_TOL = 1e-6;
 
     private final Random random = new Random(11);
+
+    private int blasBefore;
+
+    @BeforeEach
+    void oneBlasThread() {
+        Nd4j.create(1).close();
+        blasBefore = ComputeThreads.blas(1);
+    }
 
     @AfterEach
     void noLanes() {
         Gemm.lanes(null);
+        ComputeThreads.blas(blasBefore);
     }
 
     @Test
@@ -49,7 +61,7 @@ class GemmLanesTest {
                         Gemm.mul(0.5, a, b, split, ta, tb);
                         Gemm.lanes(null);
                     }
-                    assertClose(whole, split, type, type + " " + m + "x" + n + "x" + k + " ta=" + ta + " tb=" + tb);
+                    assertAgree(whole, split, type + " " + m + "x" + n + "x" + k + " ta=" + ta + " tb=" + tb);
                 }
             }
         }
@@ -72,7 +84,7 @@ class GemmLanesTest {
                     Gemm.mulLowerLeft(2.0, l, split, trans);
                     Gemm.lanes(null);
                 }
-                assertClose(whole, split, type, type + " trmm trans=" + trans);
+                assertAgree(whole, split, type + " trmm trans=" + trans);
             }
         }
     }
@@ -87,26 +99,20 @@ class GemmLanesTest {
             Gemm.axpy(-0.25, x, wholeAxpy);
             INDArray wholeCopy = Nd4j.create(type, new long[] {n, 1}, 'f');
             Gemm.copy(x, wholeCopy);
-            double wholeSum = Gemm.sumSquares(x);
             double[] wholeDoubles = Gemm.toDoubles(x);
             INDArray splitAxpy = y.dup('f');
             INDArray splitCopy = Nd4j.create(type, new long[] {n, 1}, 'f');
-            double splitSum;
             double[] splitDoubles;
             try (Lanes lanes = new Lanes(2, "test-lane")) {
                 Gemm.lanes(lanes);
                 Gemm.axpy(-0.25, x, splitAxpy);
                 Gemm.copy(x, splitCopy);
-                splitSum = Gemm.sumSquares(x);
                 splitDoubles = Gemm.toDoubles(x, new double[n]);
                 Gemm.lanes(null);
             }
-            // element-wise results are the same bits whichever lane computes them; the sum adds two partial sums
             assertArrayEquals(wholeAxpy.data().asDouble(), splitAxpy.data().asDouble(), 0.0, type + " axpy");
             assertArrayEquals(x.data().asDouble(), splitCopy.data().asDouble(), 0.0, type + " copy");
             assertArrayEquals(wholeDoubles, splitDoubles, 0.0, type + " toDoubles");
-            assertEquals(wholeSum, splitSum, (type == DataType.DOUBLE ? REL_TOL_64 : REL_TOL_32) * wholeSum,
-                    type + " sum of squares");
         }
     }
 
@@ -124,14 +130,15 @@ class GemmLanesTest {
         return Nd4j.create(v, new long[] {rows, cols}, 'f').castTo(type).dup('f');
     }
 
-    private static void assertClose(INDArray expected, INDArray actual, DataType type, String what) {
+    /** float64: the same bits; float32: within {@link #FLOAT_REL_TOL} of the largest entry. */
+    private static void assertAgree(INDArray expected, INDArray actual, String what) {
         double[] e = expected.data().asDouble();
-        double[] a = actual.data().asDouble();
-        double scale = 0;
-        for (double v : e) {
-            scale = Math.max(scale, Math.abs(v));
+        double tol = 0;
+        if (expected.dataType() == DataType.FLOAT) {
+            for (double v : e) {
+                tol = Math.max(tol, FLOAT_REL_TOL * Math.abs(v));
+            }
         }
-        double tol = (type == DataType.DOUBLE ? REL_TOL_64 : REL_TOL_32) * scale;
-        assertArrayEquals(e, a, tol, what);
+        assertArrayEquals(e, actual.data().asDouble(), tol, what);
     }
 }
