@@ -51,6 +51,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--ceiling-seconds", defaultValue = "2", description = "Seconds of each GEMM ceiling measurement.")
     double ceilingSeconds;
 
+    @Option(names = "--line-ceiling-seconds", defaultValue = "1",
+            description = "Seconds of the GEMM ceiling measured right before and right after each line's runs, in its "
+                    + "precision (the line ratio); 0: none.")
+    double lineCeilingSeconds;
+
     @Option(names = "--samples", defaultValue = "1000")
     int samples;
 
@@ -107,6 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
             for (Line line : lines) {
                 Dataset data = DataLoader.load(line.config.data);
                 Trainer.run(line.config.toBuilder().epochs(2).build(), data, mode, line.path); // warm-up
+                double ceilingBefore = lineCeiling(line, cores, train);
                 Measured best = null;
                 for (int i = 0; i < repeat; i++) {
                     Measured m = measure(line, data);
@@ -114,6 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
                         best = m;
                     }
                 }
+                best.lineCeiling = Math.max(ceilingBefore, lineCeiling(line, cores, train));
                 results.add(best);
                 System.out.printf(Locale.ROOT, "  %s %s %s %s: %d ms%n", line.name, line.config.noise, best.result.path,
                         line.config.precision, best.result.wallMs);
@@ -127,9 +134,9 @@ public final class BenchCommand implements Callable<Integer> {
         double sgemm = Math.max(before[1], after[1]);
         System.out.printf(Locale.ROOT, "ceilings (the higher of before and after): dgemm %.1f GFLOP/s, sgemm %.1f GFLOP/s%n",
                 dgemm, sgemm);
-        System.out.printf(Locale.ROOT, "%-9s %-8s %-21s %-7s %8s %8s %8s %9s %7s %7s %8s %6s %5s %s%n", "config",
-                "noise", "path", "prec", "run ms", "SVD ms", "GEMM ms", "alloc MB", "GC ms", "GFLOP", "floor ms", "ratio",
-                "rank", "status");
+        System.out.printf(Locale.ROOT, "%-9s %-8s %-21s %-7s %8s %8s %8s %9s %7s %7s %8s %6s %6s %6s %5s %s%n",
+                "config", "noise", "path", "prec", "run ms", "SVD ms", "GEMM ms", "alloc MB", "GC ms", "GFLOP", "floor ms",
+                "ratio", "l.ceil", "l.rat", "rank", "status");
         for (int i = 0; i < lines.size(); i++) {
             Line line = lines.get(i);
             Measured best = results.get(i);
@@ -139,17 +146,36 @@ public final class BenchCommand implements Callable<Integer> {
                     - FlopModel.layerRankSvds(line.config) + r.layerRankFlops;
             double ceiling = line.config.precision == Precision.FLOAT32 ? sgemm : dgemm;
             double floorMs = flops / (ceiling * 1e9) * 1e3;
+            double lineRatio = best.lineCeiling > 0 ? r.wallMs / (flops / (best.lineCeiling * 1e9) * 1e3) : Double.NaN;
             System.out.printf(Locale.ROOT,
-                    "%-9s %-8s %-21s %-7s %8d %8d %8.0f %9.1f %7d %7.1f %8.0f %6.2f %5d %s%n",
+                    "%-9s %-8s %-21s %-7s %8d %8d %8.0f %9.1f %7d %7.1f %8.0f %6.2f %6.1f %6.2f %5d %s%n",
                     line.name, line.config.noise, r.path, line.config.precision, r.wallMs, r.svdMs,
                     best.gemmNanos / 1e6, r.heapAllocatedBytes / 1e6, best.gcMs, flops / 1e9, floorMs,
-                    r.wallMs / floorMs, r.finalRank, r.status);
+                    r.wallMs / floorMs, best.lineCeiling, lineRatio, r.finalRank, r.status);
         }
         System.out.println("SVD ms: values-only SVDs and rank decisions of R and every W_i, summed over the threads "
                 + "that ran them; alloc MB: heap allocated by the training thread; GFLOP: the run's work, "
                 + "the layers' rank decisions counted as done; floor: those FLOPs at the ceiling rate of its precision; "
-                + "ratio = run / floor.");
+                + "ratio = run / floor; l.ceil: the GEMM rate of its precision measured right before and after the "
+                + "line's runs (the higher; GFLOP/s), l.rat: the ratio against it (the same spell of this machine).");
         return 0;
+    }
+
+    /**
+     * The 1000^3 GEMM rate of the line's precision on every core through the trainer's OpenBLAS, measured for
+     * {@link #lineCeilingSeconds} (0 when that is 0); the BLAS threads go back to {@code train} after.
+     */
+    private double lineCeiling(Line line, int cores, int train) {
+        if (lineCeilingSeconds <= 0) {
+            return 0;
+        }
+        ComputeThreads.blas(cores);
+        try {
+            return Ceiling.nd4jGemm(1000,
+                    line.config.precision == Precision.FLOAT32 ? DataType.FLOAT : DataType.DOUBLE, lineCeilingSeconds);
+        } finally {
+            ComputeThreads.blas(train);
+        }
     }
 
     /** The dgemm and sgemm rates on every core (1000^3 GEMMs, through the trainer's OpenBLAS and netlib's), printed. */
@@ -180,6 +206,8 @@ public final class BenchCommand implements Callable<Integer> {
         final RunResult result;
         final long gemmNanos;
         final long gcMs;
+        /** The line's ceiling (see {@link #lineCeiling}); 0 when not measured. */
+        double lineCeiling;
 
         Measured(RunResult result, long gemmNanos, long gcMs) {
             this.result = result;

@@ -56,12 +56,17 @@ class TrainerCliTest {
     @Test
     void benchPrintsEveryFigureForEveryPathAndPrecision() {
         Outcome o = run("bench", "--configs", "tiny=20-12-6:linear,tanh=20-12-6:tanh", "--samples", "40", "--epochs", "3",
-                "--repeat", "1", "--ceiling-seconds", "0.05", "--noise", "none,gradient");
+                "--repeat", "1", "--ceiling-seconds", "0.05", "--line-ceiling-seconds", "0.05", "--noise", "none,gradient");
         assertEquals(0, o.code, o.err + o.out);
         assertTrue(o.out.matches("(?s).*dgemm \\d+\\.\\d GFLOP/s, sgemm \\d+\\.\\d GFLOP/s.*"), o.out);
         // measured before and after the runs; the table's floors use the higher
         assertEquals(3, o.out.split("dgemm \\d+\\.\\d GFLOP/s, sgemm", -1).length - 1, o.out);
         assertTrue(o.out.contains("ceilings (the higher of before and after)"), o.out);
+        java.util.regex.Matcher ceilings = java.util.regex.Pattern
+                .compile("higher of before and after\\): dgemm (\\S+) GFLOP/s, sgemm (\\S+) GFLOP/s").matcher(o.out);
+        assertTrue(ceilings.find(), o.out);
+        double dgemm = Double.parseDouble(ceilings.group(1));
+        double sgemm = Double.parseDouble(ceilings.group(2));
         String[] expected = {
             "tiny none direct float64", "tiny none sufficient-statistics float64", "tiny none direct float32",
             "tiny none sufficient-statistics float32", "tiny gradient direct float64",
@@ -69,13 +74,19 @@ class TrainerCliTest {
         java.util.List<String> rows = new java.util.ArrayList<>();
         for (String line : o.out.split("\n")) {
             String[] f = line.trim().split("\\s+");
-            if (f.length == 14 && (f[0].equals("tiny") || f[0].equals("tanh"))) {
-                assertEquals("COMPLETED", f[13], line);
+            if (f.length == 16 && (f[0].equals("tiny") || f[0].equals("tanh"))) {
+                assertEquals("COMPLETED", f[15], line);
                 rows.add(f[0] + " " + f[1] + " " + f[2] + " " + f[3]);
-                for (int k = 4; k < 13; k++) {
+                for (int k = 4; k < 15; k++) {
                     assertTrue(Double.parseDouble(f[k]) >= 0, line);
                 }
-                assertTrue(Double.parseDouble(f[11]) > 0, "a ratio to the floor: " + line);
+                double ratio = Double.parseDouble(f[11]);
+                double lineCeiling = Double.parseDouble(f[12]);
+                double lineRatio = Double.parseDouble(f[13]);
+                assertTrue(ratio > 0 && lineCeiling > 0, "a ratio to the floor and a line ceiling: " + line);
+                // the same FLOPs against the line's ceiling instead of the bench's
+                double ceiling = f[3].equals("float32") ? sgemm : dgemm;
+                assertEquals(ratio * lineCeiling / ceiling, lineRatio, 0.02 * lineRatio + 0.01, line);
             }
         }
         assertEquals(java.util.Arrays.asList(expected), rows, o.out);
