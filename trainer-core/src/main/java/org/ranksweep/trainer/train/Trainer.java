@@ -131,10 +131,9 @@ public final class Trainer {
      * In line, batched and alongside give the same results (given the same ND4J thread count). Shared makes every
      * BLAS call on one thread, in blocks whose float64 results are the bits of the whole call: its results are those
      * of a one-thread run, on any number of lanes (float32 GEMM blocks may differ in the last bit). All but in line
-     * take less wall time for a single run
-     * in its own JVM (a laptop, a bench). {@link SpectraMode#BATCHED} and {@link SpectraMode#SHARED} set ND4J's BLAS
-     * threads to one (during each batch, for the whole run), so they are not for runs sharing a JVM (Spark tasks
-     * compute their spectra in line).
+     * take less wall time for a single run in its own JVM (a laptop, a bench). {@link SpectraMode#BATCHED} and
+     * {@link SpectraMode#SHARED} set ND4J's BLAS threads to one (during each batch, for the whole run), so they are
+     * not for runs sharing a JVM (Spark tasks compute their spectra in line).
      */
     public static RunResult run(RunConfig c, Dataset data, SpectraMode spectra) {
         return run(c, data, spectra, Path.AUTO);
@@ -557,10 +556,12 @@ public final class Trainer {
             } else if (spectraMode == SpectraMode.SHARED) {
                 long bytes = copyBytes(r, layers);
                 inFlightBytes.addAndGet(bytes);
-                p.spectra = spectraAsync(r, layers).thenApply(s -> {
-                    recycle(r, layers);
+                // counted down however the spectra end: a failed task must not leave training waiting below
+                p.spectra = spectraAsync(r, layers).whenComplete((s, failure) -> {
+                    if (failure == null) {
+                        recycle(r, layers);
+                    }
                     inFlightBytes.addAndGet(-bytes);
-                    return s;
                 });
                 // too many copies waiting: this thread computes spectra too until they fit
                 while (inFlightBytes.get() > spectraBatchBytes) {
