@@ -77,7 +77,8 @@ public final class BenchCommand implements Callable<Integer> {
             description = "float64 and/or float32: every one for the first configuration and noise, the first one for the rest.")
     List<String> precisions;
 
-    @Option(names = "--repeat", defaultValue = "2", description = "Timed runs per line (the fastest is reported).")
+    @Option(names = "--repeat", defaultValue = "2",
+            description = "Timed runs per line: the table shows the fastest, and a list after it every run and their median.")
     int repeat;
 
     @Option(names = "--spectra", defaultValue = "shared",
@@ -114,12 +115,15 @@ public final class BenchCommand implements Callable<Integer> {
                 Trainer.run(line.config.toBuilder().epochs(2).build(), data, mode, line.path); // warm-up
                 double ceilingBefore = lineCeiling(line, cores, train);
                 Measured best = null;
+                long[] walls = new long[repeat];
                 for (int i = 0; i < repeat; i++) {
                     Measured m = measure(line, data);
+                    walls[i] = m.result.wallMs;
                     if (best == null || m.result.wallMs < best.result.wallMs) {
                         best = m;
                     }
                 }
+                best.walls = walls;
                 best.lineCeiling = Math.max(ceilingBefore, lineCeiling(line, cores, train));
                 results.add(best);
                 System.out.printf(Locale.ROOT, "  %s %s %s %s: %d ms%n", line.name, line.config.noise, best.result.path,
@@ -137,6 +141,7 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%-9s %-8s %-21s %-7s %8s %8s %8s %9s %7s %7s %8s %6s %6s %6s %5s %s%n",
                 "config", "noise", "path", "prec", "run ms", "SVD ms", "GEMM ms", "alloc MB", "GC ms", "GFLOP", "floor ms",
                 "ratio", "l.ceil", "l.rat", "rank", "status");
+        double[] floors = new double[lines.size()];
         for (int i = 0; i < lines.size(); i++) {
             Line line = lines.get(i);
             Measured best = results.get(i);
@@ -146,6 +151,7 @@ public final class BenchCommand implements Callable<Integer> {
                     - FlopModel.layerRankSvds(line.config) + r.layerRankFlops;
             double ceiling = line.config.precision == Precision.FLOAT32 ? sgemm : dgemm;
             double floorMs = flops / (ceiling * 1e9) * 1e3;
+            floors[i] = floorMs;
             double lineRatio = best.lineCeiling > 0 ? r.wallMs / (flops / (best.lineCeiling * 1e9) * 1e3) : Double.NaN;
             System.out.printf(Locale.ROOT,
                     "%-9s %-8s %-21s %-7s %8d %8d %8.0f %9.1f %7d %7.1f %8.0f %6.2f %6.1f %6.2f %5d %s%n",
@@ -158,7 +164,31 @@ public final class BenchCommand implements Callable<Integer> {
                 + "the layers' rank decisions counted as done; floor: those FLOPs at the ceiling rate of its precision; "
                 + "ratio = run / floor; l.ceil: the GEMM rate of its precision measured right before and after the "
                 + "line's runs (the higher; GFLOP/s), l.rat: the ratio against it (the same spell of this machine).");
+        if (repeat > 1) {
+            // the table shows each line's fastest run; on a noisy machine the spread says as much
+            System.out.println("every timed run of each line (ms), in order; their median and its ratio to the floor:");
+            for (int i = 0; i < lines.size(); i++) {
+                Line line = lines.get(i);
+                long[] walls = results.get(i).walls;
+                StringBuilder runs = new StringBuilder();
+                for (long w : walls) {
+                    runs.append(runs.length() == 0 ? "" : " ").append(w);
+                }
+                double median = median(walls);
+                System.out.printf(Locale.ROOT, "%-9s %-8s %-21s %-7s runs %s median %.0f ratio %.2f%n", line.name,
+                        line.config.noise, results.get(i).result.path, line.config.precision, runs, median,
+                        median / floors[i]);
+            }
+        }
         return 0;
+    }
+
+    /** The median of {@code values} (the mean of the middle two for an even count). */
+    static double median(long[] values) {
+        long[] v = values.clone();
+        java.util.Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
     }
 
     /**
@@ -208,6 +238,8 @@ public final class BenchCommand implements Callable<Integer> {
         final long gcMs;
         /** The line's ceiling (see {@link #lineCeiling}); 0 when not measured. */
         double lineCeiling;
+        /** Every timed run's wall time, in order. */
+        long[] walls;
 
         Measured(RunResult result, long gemmNanos, long gcMs) {
             this.result = result;

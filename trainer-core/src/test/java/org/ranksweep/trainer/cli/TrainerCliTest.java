@@ -94,6 +94,40 @@ class TrainerCliTest {
         assertEquals(2, run("bench", "--configs", "figure-9").code);
     }
 
+    /** With several timed runs a line, the bench lists every one and their median after the table (the table: the fastest). */
+    @Test
+    void benchListsEveryRunOfALineAndTheirMedian() {
+        Outcome o = run("bench", "--configs", "small=60-40-20:linear", "--samples", "200", "--epochs", "30",
+                "--repeat", "3", "--ceiling-seconds", "0.05", "--line-ceiling-seconds", "0", "--noise", "none",
+                "--paths", "direct", "--precisions", "float64");
+        assertEquals(0, o.code, o.err + o.out);
+        String[] row = null;
+        String[] runs = null;
+        for (String line : o.out.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 16 && f[0].equals("small")) {
+                row = f;
+            } else if (f.length > 4 && f[0].equals("small") && f[4].equals("runs")) {
+                runs = f;
+            }
+        }
+        assertTrue(row != null && runs != null, o.out);
+        // small none direct float64 runs A B C median M ratio R
+        assertEquals(12, runs.length, String.join(" ", runs));
+        long[] walls = {Long.parseLong(runs[5]), Long.parseLong(runs[6]), Long.parseLong(runs[7])};
+        long[] sorted = walls.clone();
+        java.util.Arrays.sort(sorted);
+        assertEquals("median", runs[8]);
+        assertEquals(sorted[1], Double.parseDouble(runs[9]), 0.5, "the middle of the three");
+        assertEquals(Long.parseLong(row[4]), sorted[0], "the table shows the fastest");
+        // the same floor: the median's ratio over the fastest's is the median over the fastest
+        double ratio = Double.parseDouble(row[11]);
+        double medianRatio = Double.parseDouble(runs[11]);
+        assertEquals((double) sorted[1] / sorted[0], medianRatio / ratio, 0.02 * medianRatio / ratio, o.out);
+        assertEquals(2.5, BenchCommand.median(new long[] {4, 1, 3, 2}));
+        assertEquals(3.0, BenchCommand.median(new long[] {5, 1, 3}));
+    }
+
     @Test
     void refusedInputExitsTwoNamingTheField() {
         Outcome sigma = run("train", "--noise", "gradient", "--sigma", "-0.5");
