@@ -123,10 +123,8 @@ class DivergenceAndDeterminismTest {
                 .data(DataSpec.synthetic(0, 0, 80, 3, 0.1)).build();
         Dataset ds = DataLoader.load(c.data);
         // training on two BLAS threads, as a single run does (the tests run with one): each batch drops them to
-        // one and must give both back. ND4J starts OpenBLAS, so its threads are set after that.
-        org.nd4j.linalg.factory.Nd4j.create(1).close();
-        int before = org.ranksweep.trainer.linalg.ComputeThreads.blas(2);
-        try {
+        // one and must give both back
+        withBlasThreads(2, () -> {
             int blasThreads = org.ranksweep.trainer.linalg.ComputeThreads.get();
             RunResult plain = Trainer.run(c, ds, Trainer.SpectraMode.IN_LINE);
             assertEquals(8, plain.checkpoints.length);
@@ -142,9 +140,7 @@ class DivergenceAndDeterminismTest {
             }
             assertSameCheckpoints(plain, Trainer.run(c, ds, Trainer.SpectraMode.ALONGSIDE), noise + " alongside");
             assertSameCheckpoints(plain, Trainer.run(c, ds, Trainer.SpectraMode.BATCHED), noise + " batched");
-        } finally {
-            org.ranksweep.trainer.linalg.ComputeThreads.blas(before);
-        }
+        });
     }
 
     @ParameterizedTest
@@ -156,9 +152,7 @@ class DivergenceAndDeterminismTest {
                 .init(InitScheme.BALANCED_LOW_RANK).initRank(3).learningRate(0.002).epochs(6).seed(4)
                 .data(DataSpec.synthetic(0, 0, 400, 3, 0.1)).build();
         Dataset ds = DataLoader.load(c.data);
-        org.nd4j.linalg.factory.Nd4j.create(1).close();
-        int before = org.ranksweep.trainer.linalg.ComputeThreads.blas(1);
-        try {
+        withBlasThreads(1, () -> {
             Trainer.Path[] paths = noise == NoiseType.NONE
                     ? new Trainer.Path[] {Trainer.Path.DIRECT, Trainer.Path.SUFFICIENT_STATISTICS}
                     : new Trainer.Path[] {Trainer.Path.DIRECT};
@@ -177,6 +171,18 @@ class DivergenceAndDeterminismTest {
             // training takes spectra on itself once a byte of copies waits: the same bits
             assertSameCheckpoints(Trainer.run(c, ds, Trainer.SpectraMode.SHARED, Trainer.Path.DIRECT),
                     Trainer.runShared(c, ds, Trainer.Path.DIRECT, 1), noise + " shared, training helping");
+        });
+    }
+
+    /**
+     * Runs {@code body} with ND4J's BLAS at {@code threads} threads, and gives back the count it had. ND4J starts
+     * OpenBLAS, so the threads are set after that.
+     */
+    private static void withBlasThreads(int threads, Runnable body) {
+        org.nd4j.linalg.factory.Nd4j.create(1).close();
+        int before = org.ranksweep.trainer.linalg.ComputeThreads.blas(threads);
+        try {
+            body.run();
         } finally {
             org.ranksweep.trainer.linalg.ComputeThreads.blas(before);
         }
