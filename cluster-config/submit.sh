@@ -30,6 +30,8 @@ MAIN_CLASS="org.ranksweep.sweep.cli.SweepMain"
 K8S_JAR="local:///opt/rank-sweep/sweep-job.jar"
 # shellcheck source=SCRIPTDIR/spark-java-opens.sh
 source "$CONF_DIR/spark-java-opens.sh"
+# shellcheck source=SCRIPTDIR/jit-options.sh
+source "$CONF_DIR/jit-options.sh"
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; }
 refuse() { echo "submit.sh: $*" >&2; exit 2; }
@@ -117,7 +119,7 @@ if [ -n "$SPARK_DIR" ] && [ -x "$SPARK_DIR/bin/spark-submit" ]; then
   LAUNCH=("$SPARK_DIR/bin/spark-submit")
 elif [ -n "$SPARK_DIR" ] && [ -d "$SPARK_DIR/jars" ]; then
   JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-  LAUNCH=("$JAVA" "${SPARK_JAVA_OPENS[@]}" -Xmx"${SUBMIT_DRIVER_HEAP:-4g}"
+  LAUNCH=("$JAVA" "${SPARK_JAVA_OPENS[@]}" "${SWEEP_JIT_OPTS[@]}" -Xmx"${SUBMIT_DRIVER_HEAP:-4g}"
           -Dlog4j2.configurationFile="$CONF_DIR/log4j2.xml"
           -cp "$SPARK_DIR/conf:$SPARK_DIR/jars/*" org.apache.spark.deploy.SparkSubmit)
 elif [ -n "$SPARK_DIR" ]; then

@@ -114,6 +114,57 @@ class ClusterConfigTest {
         }
     }
 
+    /** SWEEP_JIT_OPTS of jit-options.sh, as bash reads the array. */
+    private static List<String> jitOptions() throws Exception {
+        Scripts.Result r = Scripts.run(1, "bash", "-c", "source \"$1\" && printf '%s\\n' \"${SWEEP_JIT_OPTS[@]}\"", "_",
+                Scripts.HERE.resolve("jit-options.sh").toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> opts = List.of(r.out().strip().split("\n"));
+        assertTrue(opts.size() == 4 && opts.stream().allMatch(o -> o.startsWith("-XX:Tier4")), opts.toString());
+        return opts;
+    }
+
+    @Test
+    void theJitOptionsAreFlagsTheJvmTakesAndEveryLauncherPassesThem() throws Exception {
+        List<String> opts = jitOptions();
+        // HotSpot refuses an unknown or malformed -XX flag: a typo here fails at once, not on a cluster
+        List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        java.addAll(opts);
+        java.add("-XX:+PrintFlagsFinal");
+        java.add("-version");
+        Scripts.Result v = Scripts.run(1, java.toArray(new String[0]));
+        assertEquals(0, v.code(), v.err());
+        for (String o : opts) {
+            String[] kv = o.substring("-XX:".length()).split("=", 2);
+            assertTrue(v.out().matches("(?s).*\\b" + kv[0] + "\\s+= " + kv[1] + "\\b.*"), o + " in effect");
+        }
+        // every spark-defaults file gives them to the driver, and the cluster ones to the executors
+        for (String target : List.of("local", "standalone", "yarn", "k8s")) {
+            Map<String, String> conf = read(Scripts.HERE.resolve("spark-defaults/" + target + ".conf"));
+            List<String> keys = target.equals("local") ? List.of("spark.driver.extraJavaOptions")
+                    : List.of("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions");
+            for (String k : keys) {
+                assertTrue(List.of(conf.get(k).split("\\s+")).containsAll(opts), target + ".conf " + k + ": " + conf.get(k));
+            }
+        }
+        // submit.sh's own JVM when it runs SparkSubmit from a SPARK_HOME of jars only
+        Path sparkHome = Files.createTempDirectory("spark-home");
+        try {
+            Files.createDirectory(sparkHome.resolve("jars"));
+            List<String> w = dryRun("local", GRID, "results/smoke", "--spark-home", sparkHome.toString());
+            int main = w.indexOf("org.apache.spark.deploy.SparkSubmit");
+            assertTrue(main > 0 && w.subList(0, main).containsAll(opts), w.toString());
+        } finally {
+            Files.delete(sparkHome.resolve("jars"));
+            Files.delete(sparkHome);
+        }
+        // bin/sweep and local-cluster.sh take them from the same file
+        for (Path script : List.of(Scripts.ROOT.resolve("bin/sweep"), Scripts.HERE.resolve("local-cluster.sh"))) {
+            String text = Files.readString(script);
+            assertTrue(text.contains("jit-options.sh\"") && text.contains("${SWEEP_JIT_OPTS["), script.toString());
+        }
+    }
+
     private static String javaOpt(String opts, String name) {
         for (String o : opts.split("\\s+")) {
             if (o.startsWith("-Dorg.bytedeco.javacpp." + name + "=")) {
