@@ -22,8 +22,6 @@ HERE="$ROOT/cluster-config"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 # shellcheck source=SCRIPTDIR/spark-java-opens.sh
 source "$HERE/spark-java-opens.sh"
-# shellcheck source=SCRIPTDIR/jit-options.sh
-source "$HERE/jit-options.sh"
 
 say() { echo "local-cluster: $*" >&2; }
 refuse() { echo "local-cluster: $*" >&2; exit 2; }
@@ -206,7 +204,7 @@ submit() {
              --conf "spark.executor.memoryOverhead=$heap" --conf "spark.driver.host=127.0.0.1"
              --conf "spark.driver.bindAddress=127.0.0.1"
              --conf "spark.eventLog.dir=file://$DIR/events"
-             --conf "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.cachedir=$DIR/javacpp-cache -Dorg.bytedeco.javacpp.maxbytes=$heap -Dorg.bytedeco.javacpp.maxphysicalbytes=$memory -Dlog4j2.configurationFile=$HERE/log4j2.xml ${SWEEP_JIT_OPTS[*]}"
+             --conf "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.cachedir=$DIR/javacpp-cache -Dorg.bytedeco.javacpp.maxbytes=$heap -Dorg.bytedeco.javacpp.maxphysicalbytes=$memory -Dlog4j2.configurationFile=$HERE/log4j2.xml"
              "${PASS[@]}")
   show "${cmd[@]}"
   SUBMIT_DRIVER_HEAP="${SUBMIT_DRIVER_HEAP:-1g}" exec "${cmd[@]}"

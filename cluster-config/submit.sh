@@ -157,8 +157,12 @@ if [ -n "$SECRET_FILE" ]; then
   trap 'rm -rf "$TMP"' EXIT
 fi
 
+# The JIT flags (jit-options.sh) for the driver and the executors: Spark puts a defaultJavaOptions key before
+# its extraJavaOptions, so the properties file's javacpp settings stay; a later --conf of the key wins.
+JIT_CONFS=(--conf "spark.driver.defaultJavaOptions=${SWEEP_JIT_OPTS[*]}"
+           --conf "spark.executor.defaultJavaOptions=${SWEEP_JIT_OPTS[*]}")
 CMD=("${LAUNCH[@]}" --master "$MASTER" --deploy-mode "$DEPLOY" --name "rank-sweep $(basename "$GRID" .yaml)"
-     --properties-file "$PROPS_USED" "${CONFS[@]}" "${FILES[@]}"
+     --properties-file "$PROPS_USED" "${JIT_CONFS[@]}" "${CONFS[@]}" "${FILES[@]}"
      --class "$MAIN_CLASS" "$JAR" run "$GRID_ARG" --out "$OUT" "${RUN_ARGS[@]}")
 
 if [ "$DRY" = 1 ]; then

@@ -74,15 +74,19 @@ class ClusterConfigTest {
         return m;
     }
 
+    /** A key Spark registers a config entry for, reads by prefix, or spark-submit itself reads; or the product's own. */
+    static boolean known(String key) {
+        return ConfigEntry.findEntry(key) != null || PREFIXES.stream().anyMatch(key::startsWith)
+                || LAUNCHER_KEYS.contains(key);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"local", "standalone", "yarn", "k8s"})
     void everyKeyIsOneSparkKnowsAndTheSweepsSettingsAreThere(String target) throws Exception {
         Map<String, String> conf = read(Scripts.HERE.resolve("spark-defaults/" + target + ".conf"));
         List<String> unknown = new ArrayList<>();
         for (String k : conf.keySet()) {
-            boolean known = ConfigEntry.findEntry(k) != null || PREFIXES.stream().anyMatch(k::startsWith)
-                    || LAUNCHER_KEYS.contains(k);
-            if (!known) {
+            if (!known(k)) {
                 unknown.add(k);
             }
         }
@@ -138,15 +142,25 @@ class ClusterConfigTest {
             String[] kv = o.substring("-XX:".length()).split("=", 2);
             assertTrue(v.out().matches("(?s).*\\b" + kv[0] + "\\s+= " + kv[1] + "\\b.*"), o + " in effect");
         }
-        // every spark-defaults file gives them to the driver, and the cluster ones to the executors
-        for (String target : List.of("local", "standalone", "yarn", "k8s")) {
-            Map<String, String> conf = read(Scripts.HERE.resolve("spark-defaults/" + target + ".conf"));
-            List<String> keys = target.equals("local") ? List.of("spark.driver.extraJavaOptions")
-                    : List.of("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions");
-            for (String k : keys) {
-                assertTrue(List.of(conf.get(k).split("\\s+")).containsAll(opts), target + ".conf " + k + ": " + conf.get(k));
+        // submit.sh gives them to the driver and the executors Spark launches, on every target, as the keys Spark
+        // puts before extraJavaOptions (the properties files' javacpp settings stay), before the user's --conf
+        String joined = String.join(" ", opts);
+        List<List<String>> submits = List.of(
+                dryRun("local", GRID, "results/smoke", "--conf", "spark.executor.cores=2"),
+                dryRun("standalone", GRID, "file:///data/sweeps/smoke", "--master", "spark://head:7077"),
+                dryRun("yarn", GRID, "hdfs:///sweeps/smoke", "--jar", "hdfs:///apps/rank-sweep/sweep-job.jar"),
+                dryRun("k8s", GRID, "s3a://bucket/sweeps/smoke", "--master", "k8s://https://10.0.0.1:6443",
+                        "--image", "registry.example.com/rank-sweep:0.1.0", "--upload-path", "s3a://bucket/uploads"));
+        for (List<String> w : submits) {
+            List<String> c = confs(w);
+            for (String key : List.of("spark.driver.defaultJavaOptions", "spark.executor.defaultJavaOptions")) {
+                assertTrue(known(key), key);
+                assertTrue(c.contains(key + "=" + joined), key + " in " + c);
             }
         }
+        List<String> local = confs(submits.get(0));
+        assertTrue(local.indexOf("spark.executor.defaultJavaOptions=" + joined) < local.indexOf("spark.executor.cores=2"),
+                "the user's --conf comes later and wins");
         // submit.sh's own JVM when it runs SparkSubmit from a SPARK_HOME of jars only
         Path sparkHome = Files.createTempDirectory("spark-home");
         try {
@@ -158,11 +172,9 @@ class ClusterConfigTest {
             Files.delete(sparkHome.resolve("jars"));
             Files.delete(sparkHome);
         }
-        // bin/sweep and local-cluster.sh take them from the same file
-        for (Path script : List.of(Scripts.ROOT.resolve("bin/sweep"), Scripts.HERE.resolve("local-cluster.sh"))) {
-            String text = Files.readString(script);
-            assertTrue(text.contains("jit-options.sh\"") && text.contains("${SWEEP_JIT_OPTS["), script.toString());
-        }
+        // bin/sweep takes them from the same file, before SWEEP_JAVA_OPTS
+        String sweep = Files.readString(Scripts.ROOT.resolve("bin/sweep"));
+        assertTrue(sweep.contains("jit-options.sh\"") && sweep.contains("\"${SWEEP_JIT_OPTS[@]}\" ${SWEEP_JAVA_OPTS"), sweep);
     }
 
     private static String javaOpt(String opts, String name) {
@@ -234,7 +246,7 @@ class ClusterConfigTest {
         String template = c.stream().filter(s -> s.startsWith("spark.kubernetes.executor.podTemplateFile=")).findFirst()
                 .orElseThrow().split("=", 2)[1];
         for (String kv : c) {
-            assertNotNull(ConfigEntry.findEntry(kv.split("=", 2)[0]), kv);
+            assertTrue(known(kv.split("=", 2)[0]), kv);
         }
         int jar = w.indexOf("local:///opt/rank-sweep/sweep-job.jar");
         assertTrue(jar > 0, w.toString());
