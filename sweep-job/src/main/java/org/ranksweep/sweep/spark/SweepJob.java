@@ -245,7 +245,8 @@ public final class SweepJob {
             LOG.info("resuming: {} of {} runs already recorded in {}", result.alreadyDone, grid.size(), out);
         }
         int slots = Math.max(1, jsc.defaultParallelism());
-        // about ten commits per sweep (fewer files, less overhead), but never fewer than 8 runs per slot
+        // about ten commits per sweep (fewer files, less overhead), but never fewer than 8 runs per slot, and
+        // once run times are known never less than TaskPacker.MIN_BATCH_SLOT_MS of work per slot
         int batch = o.batchRuns > 0 ? o.batchRuns
                 : (int) Math.max(8L * slots, Math.min(10_000, (todo.length + 9) / 10));
         LongAccumulator done = jsc.sc().longAccumulator("runs done");
@@ -276,12 +277,14 @@ public final class SweepJob {
             for (int from = 0, size; from < todo.length; from += size) {
                 // the first batch is a task per run, one or two per slot: the next batch waits for the first
                 // of them to finish, so that its runs share tasks sized by a measured rate (TaskPacker)
-                size = from == 0 && o.batchRuns <= 0 ? Math.min(batch, slots * TaskPacker.MIN_TASKS_PER_SLOT) : batch;
-                int to = Math.min(todo.length, from + size);
                 if (from > 0) {
                     awaitFirstRun(costDone, commits);
                     packer.observe(runMs.value(), costDone.value());
                 }
+                size = o.batchRuns > 0 ? batch
+                        : from == 0 ? Math.min(batch, slots * TaskPacker.MIN_TASKS_PER_SLOT)
+                        : packer.batchSize(p.cost, from, batch);
+                int to = Math.min(todo.length, from + size);
                 long[] ids = java.util.Arrays.copyOfRange(todo, from, to);
                 double[] costs = java.util.Arrays.copyOfRange(p.cost, from, to);
                 // tasks of about TaskPacker.TARGET_TASK_MS each, costliest first: Spark hands tasks to free

@@ -26,6 +26,13 @@ final class TaskPacker {
      * batch's balance shows in the makespan.
      */
     static final int MIN_TASKS_PER_SLOT = 2;
+    /**
+     * Once run times are known, a batch holds at least this much work per slot. Each batch costs the driver
+     * about 50 ms of CPU (its Spark job, its Parquet files and their commit; measured on the bench-sweep grid),
+     * taken from the runs when every core has a slot: at 3 s a slot, about 1%. A killed job loses at most the
+     * batches in flight.
+     */
+    static final double MIN_BATCH_SLOT_MS = 3000;
 
     private final int slots;
     private double ms;
@@ -47,6 +54,35 @@ final class TaskPacker {
     /** Milliseconds per unit of cost measured so far; NaN before any run finished. */
     synchronized double msPerCost() {
         return cost > 0 && ms > 0 ? ms / cost : Double.NaN;
+    }
+
+    /**
+     * How many runs the next batch takes, from position {@code from} of a sweep's runs (costliest first, of
+     * estimated {@code costs}): at least {@code minRuns} (or all that are left), and once run times are known,
+     * runs up to at least {@link #MIN_BATCH_SLOT_MS} of work per slot. When the runs after that would fall
+     * short of it themselves, they join this batch instead of making a small last one.
+     */
+    int batchSize(double[] costs, int from, int minRuns) {
+        int left = costs.length - from;
+        int size = Math.min(left, Math.max(1, minRuns));
+        double rate = msPerCost();
+        if (Double.isNaN(rate)) {
+            return size;
+        }
+        double target = MIN_BATCH_SLOT_MS * slots;
+        double work = 0;
+        for (int i = from; i < from + size; i++) {
+            work += costs[i] * rate;
+        }
+        while (size < left && work < target) {
+            work += costs[from + size] * rate;
+            size++;
+        }
+        double rest = 0;
+        for (int i = from + size; i < costs.length && rest < target; i++) {
+            rest += costs[i] * rate;
+        }
+        return rest < target ? left : size;
     }
 
     /**

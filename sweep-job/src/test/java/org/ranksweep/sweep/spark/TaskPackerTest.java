@@ -133,4 +133,64 @@ class TaskPackerTest {
         TaskPacker fresh = new TaskPacker(2);
         assertEquals(24, fresh.packLast(index, cost).size());
     }
+    /** Estimated milliseconds of runs [from, from + size) at {@code rate} ms per unit of cost. */
+    private static double work(double[] cost, int from, int size, double rate) {
+        double w = 0;
+        for (int i = from; i < from + size; i++) {
+            w += cost[i] * rate;
+        }
+        return w;
+    }
+
+    @Test
+    void aBatchHoldsAtLeastItsMinimumWorkPerSlotOnceRunTimesAreKnown() {
+        int slots = 2;
+        double target = TaskPacker.MIN_BATCH_SLOT_MS * slots;
+        double[] cost = new double[2000];
+        for (int i = 0; i < cost.length; i++) {
+            cost[i] = 3 - 2.0 * i / cost.length; // costliest first: 30 ms down to 10 ms at 10 ms a unit
+        }
+        TaskPacker p = new TaskPacker(slots);
+        // no rate yet: the minimum, or what is left
+        assertEquals(24, p.batchSize(cost, 0, 24));
+        assertEquals(5, p.batchSize(cost, cost.length - 5, 24));
+
+        p.observe(10, 1);
+        int from = 0;
+        int batches = 0;
+        while (from < cost.length) {
+            int size = p.batchSize(cost, from, 24);
+            assertTrue(size >= Math.min(24, cost.length - from), "at least the minimum runs: " + size);
+            assertTrue(work(cost, from, size, 10) >= target || from + size == cost.length,
+                    "batch at " + from + " holds " + work(cost, from, size, 10) + " ms");
+            if (from + size < cost.length) {
+                // the smallest such batch: one run fewer falls short
+                assertTrue(work(cost, from, size - 1, 10) < target, "batch at " + from + " larger than needed: " + size);
+                assertTrue(work(cost, from + size, cost.length - from - size, 10) >= target, "a short batch left");
+            }
+            from += size;
+            batches++;
+        }
+        assertEquals(cost.length, from);
+        // 40 s of work on two slots: six batches of at least 6 s, the short rest joined to the last
+        assertEquals(6, batches);
+    }
+
+    @Test
+    void longRunsKeepTheMinimumRunsPerBatchAndAShortRestJoinsTheBatch() {
+        TaskPacker p = new TaskPacker(2);
+        p.observe(1000, 1); // a second per unit of cost
+        double[] cost = new double[100];
+        Arrays.fill(cost, 2);
+        assertEquals(16, p.batchSize(cost, 0, 16)); // 32 s of work: the minimum run count already clears 6 s
+        // 700 runs of 10 ms: 600 make 6 s; the 100 after (1 s) would fall short, so they join
+        TaskPacker q = new TaskPacker(2);
+        q.observe(10, 1);
+        double[] small = new double[700];
+        Arrays.fill(small, 1);
+        assertEquals(700, q.batchSize(small, 0, 24));
+        double[] more = new double[1200];
+        Arrays.fill(more, 1);
+        assertEquals(600, q.batchSize(more, 0, 24));
+    }
 }
