@@ -246,7 +246,8 @@ public final class SweepJob {
         }
         int slots = Math.max(1, jsc.defaultParallelism());
         // about ten commits per sweep (fewer files, less overhead), but never fewer than 8 runs per slot, and
-        // once run times are known never less than TaskPacker.MIN_BATCH_SLOT_MS of work per slot
+        // once run times are known never less than TaskPacker.MIN_BATCH_SLOT_MS of work per slot, but for a
+        // small last batch (its commit is the one no training overlaps)
         int batch = o.batchRuns > 0 ? o.batchRuns
                 : (int) Math.max(8L * slots, Math.min(10_000, (todo.length + 9) / 10));
         LongAccumulator done = jsc.sc().longAccumulator("runs done");
@@ -283,7 +284,7 @@ public final class SweepJob {
                 }
                 size = o.batchRuns > 0 ? batch
                         : from == 0 ? Math.min(batch, slots * TaskPacker.MIN_TASKS_PER_SLOT)
-                        : packer.batchSize(p.cost, from, batch);
+                        : packer.runsInBatch(p.cost, from, batch);
                 int to = Math.min(todo.length, from + size);
                 long[] ids = java.util.Arrays.copyOfRange(todo, from, to);
                 double[] costs = java.util.Arrays.copyOfRange(p.cost, from, to);

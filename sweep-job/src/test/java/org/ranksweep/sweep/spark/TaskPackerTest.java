@@ -143,37 +143,46 @@ class TaskPackerTest {
     }
 
     @Test
-    void aBatchHoldsAtLeastItsMinimumWorkPerSlotOnceRunTimesAreKnown() {
+    void aBatchHoldsAtLeastItsMinimumWorkPerSlotAndTheLastBatchIsSmall() {
         int slots = 2;
         double target = TaskPacker.MIN_BATCH_SLOT_MS * slots;
+        double lastTarget = TaskPacker.LAST_BATCH_SLOT_MS * slots;
         double[] cost = new double[2000];
         for (int i = 0; i < cost.length; i++) {
             cost[i] = 3 - 2.0 * i / cost.length; // costliest first: 30 ms down to 10 ms at 10 ms a unit
         }
         TaskPacker p = new TaskPacker(slots);
         // no rate yet: the minimum, or what is left
-        assertEquals(24, p.batchSize(cost, 0, 24));
-        assertEquals(5, p.batchSize(cost, cost.length - 5, 24));
+        assertEquals(24, p.runsInBatch(cost, 0, 24));
+        assertEquals(5, p.runsInBatch(cost, cost.length - 5, 24));
 
         p.observe(10, 1);
-        int from = 0;
-        int batches = 0;
-        while (from < cost.length) {
-            int size = p.batchSize(cost, from, 24);
-            assertTrue(size >= Math.min(24, cost.length - from), "at least the minimum runs: " + size);
-            assertTrue(work(cost, from, size, 10) >= target || from + size == cost.length,
-                    "batch at " + from + " holds " + work(cost, from, size, 10) + " ms");
-            if (from + size < cost.length) {
-                // the smallest such batch: one run fewer falls short
-                assertTrue(work(cost, from, size - 1, 10) < target, "batch at " + from + " larger than needed: " + size);
-                assertTrue(work(cost, from + size, cost.length - from - size, 10) >= target, "a short batch left");
-            }
+        List<int[]> batches = new ArrayList<>();
+        for (int from = 0; from < cost.length; ) {
+            int size = p.runsInBatch(cost, from, 24);
+            assertTrue(size >= 1);
+            batches.add(new int[] {from, size});
             from += size;
-            batches++;
         }
-        assertEquals(cost.length, from);
-        // 40 s of work on two slots: six batches of at least 6 s, the short rest joined to the last
-        assertEquals(6, batches);
+        int[] last = batches.get(batches.size() - 1);
+        assertEquals(cost.length, last[0] + last[1]);
+        // the last batch: the fewest runs from the end that reach LAST_BATCH_SLOT_MS a slot
+        assertTrue(work(cost, last[0], last[1], 10) >= lastTarget, "last batch " + work(cost, last[0], last[1], 10));
+        assertTrue(work(cost, last[0] + 1, last[1] - 1, 10) < lastTarget, "last batch larger than needed: " + last[1]);
+        for (int[] b : batches.subList(0, batches.size() - 1)) {
+            assertTrue(b[1] >= 24, "at least the minimum runs: " + b[1]);
+            assertTrue(work(cost, b[0], b[1], 10) >= target, "batch at " + b[0] + " holds " + work(cost, b[0], b[1], 10));
+            int next = b[0] + b[1];
+            if (next < last[0]) {
+                // the smallest such batch, and no short batch left before the last one
+                assertTrue(work(cost, b[0], b[1] - 1, 10) < target, "batch at " + b[0] + " larger than needed");
+                assertTrue(work(cost, next, last[0] - next, 10) >= target, "a short batch left at " + next);
+            }
+        }
+        // 40 s of work on two slots: six batches of at least 6 s (the rest before the last joined to the sixth),
+        // then about 1 s of the cheapest runs (about 10 ms each)
+        assertEquals(7, batches.size());
+        assertTrue(last[1] > 90 && last[1] < 100, "last batch of " + last[1] + " runs");
     }
 
     @Test
@@ -182,15 +191,22 @@ class TaskPackerTest {
         p.observe(1000, 1); // a second per unit of cost
         double[] cost = new double[100];
         Arrays.fill(cost, 2);
-        assertEquals(16, p.batchSize(cost, 0, 16)); // 32 s of work: the minimum run count already clears 6 s
-        // 700 runs of 10 ms: 600 make 6 s; the 100 after (1 s) would fall short, so they join
+        assertEquals(16, p.runsInBatch(cost, 0, 16)); // 32 s of work: the minimum run count already clears 6 s
+        assertEquals(1, p.runsInBatch(cost, 99, 16)); // one 2 s run is a last batch of its own
+        // 700 runs of 10 ms: 600 make 6 s, then the last 100 (1 s)
         TaskPacker q = new TaskPacker(2);
         q.observe(10, 1);
         double[] small = new double[700];
         Arrays.fill(small, 1);
-        assertEquals(700, q.batchSize(small, 0, 24));
-        double[] more = new double[1200];
+        assertEquals(600, q.runsInBatch(small, 0, 24));
+        assertEquals(100, q.runsInBatch(small, 600, 24));
+        // 1000: 600, then 300 that would fall short of 6 s join them, then the last 100
+        double[] more = new double[1000];
         Arrays.fill(more, 1);
-        assertEquals(600, q.batchSize(more, 0, 24));
+        assertEquals(900, q.runsInBatch(more, 0, 24));
+        // a sweep under a second of work is all last batch
+        double[] few = new double[60];
+        Arrays.fill(few, 1);
+        assertEquals(60, q.runsInBatch(few, 0, 24));
     }
 }
