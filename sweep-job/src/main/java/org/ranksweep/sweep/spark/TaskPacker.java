@@ -68,7 +68,8 @@ final class TaskPacker {
      * estimated {@code costs}): at least {@code minRuns} (or all that are left), and once run times are known,
      * runs up to at least {@link #MIN_BATCH_SLOT_MS} of work per slot, short of the sweep's last runs worth
      * {@link #LAST_BATCH_SLOT_MS} a slot, which make the last batch. When the runs between this batch and the
-     * last would fall short of {@link #MIN_BATCH_SLOT_MS} themselves, they join this batch.
+     * last would fall short of {@link #MIN_BATCH_SLOT_MS} themselves, they join this batch. Runs before the last
+     * ones worth less than a last batch themselves (the measured rate moved since the last call) join the last.
      */
     int runsInBatch(double[] costs, int from, int minRuns) {
         int left = costs.length - from;
@@ -82,11 +83,16 @@ final class TaskPacker {
         for (double tail = 0; last > 0 && tail < LAST_BATCH_SLOT_MS * slots; ) {
             tail += costs[--last] * rate;
         }
-        if (from >= last) {
+        double toLast = 0;
+        for (int i = from; i < last && toLast < LAST_BATCH_SLOT_MS * slots; i++) {
+            toLast += costs[i] * rate;
+        }
+        if (toLast < LAST_BATCH_SLOT_MS * slots) {
+            // a sliver before the last batch (the measured rate moved since the last call): one last batch
             return left;
         }
-        size = Math.min(size, last - from);
         double target = MIN_BATCH_SLOT_MS * slots;
+        size = Math.min(size, last - from);
         double work = 0;
         for (int i = from; i < from + size; i++) {
             work += costs[i] * rate;

@@ -204,6 +204,17 @@ class TaskPackerTest {
         double[] more = new double[1000];
         Arrays.fill(more, 1);
         assertEquals(900, q.runsInBatch(more, 0, 24));
+        // the rate moves between batches: the few runs a slower rate leaves before the last ones join them
+        int first = q.runsInBatch(more, 0, 24);
+        q.observe(12, 1);
+        int next = q.runsInBatch(more, first, 24);
+        assertEquals(more.length - first, next, "no sliver of a batch: " + next + " runs, then the last");
+        // a short sweep still ends in a small last batch: after its first 4 runs, 300 runs of 12 ms are 2.6 s
+        // before the last 84 (1 s), short of a full batch but more than a last one
+        double[] shortSweep = new double[304];
+        Arrays.fill(shortSweep, 1);
+        assertEquals(216, q.runsInBatch(shortSweep, 4, 24));
+        assertEquals(84, q.runsInBatch(shortSweep, 220, 24));
         // a sweep under a second of work is all last batch
         double[] few = new double[60];
         Arrays.fill(few, 1);
