@@ -26,8 +26,8 @@ import picocli.CommandLine.Parameters;
  * machine or late JIT work does not fall on one of them. It prints every timed pass, then per master the
  * median pass: end-to-end wall, session start, training phase, the runs' own time, the scheduling
  * overhead per run ((phase x slots - runs' own time) / runs), the makespan ratio (phase over runs' time /
- * slots; 1 is perfect packing), the JIT's compile time during the pass and the speed-up over the first
- * master.
+ * slots; 1 is perfect packing), the JIT's compile time during the pass, the CPU time of the runs and of
+ * everything else in the JVM during the training phase, and the speed-up over the first master.
  *
  * <p>After each timed pass, the same runs are trained again without Spark ({@code --no-plain} skips it):
  * on as many plain Java threads as the pass had task slots, costliest first, each thread taking the next
@@ -57,8 +57,9 @@ public final class BenchSweepCommand implements Callable<Integer> {
                     + "the machine's own scaling for them (default: on; --no-plain skips it).")
     boolean plain = true;
 
-    private static final String HEAD = "%-10s %5s %6s %8s %8s %9s %9s %12s %9s %7s %8s %8s %10s %9s%n";
-    private static final String ROW = "%-10s %5d %6d %8.1f %8.1f %9.1f %9.1f %12.1f %9.3f %7.1f %7.2fx %7.2fx %10.2f %9.2f%n";
+    private static final String HEAD = "%-10s %5s %6s %8s %8s %9s %9s %12s %9s %7s %9s %9s %8s %8s %10s %9s%n";
+    private static final String ROW =
+            "%-10s %5d %6d %8.1f %8.1f %9.1f %9.1f %12.1f %9.3f %7.1f %9.1f %9.1f %7.2fx %7.2fx %10.2f %9.2f%n";
 
     @Override
     public Integer call() throws Exception {
@@ -81,7 +82,8 @@ public final class BenchSweepCommand implements Callable<Integer> {
                         p.o.wallMs / 1e3, p.o.trainPhaseMs / 1e3, p.o.runMsSum / 1e3, p.jitMs / 1e3);
             }
             System.out.printf(Locale.ROOT, HEAD, "master", "slots", "runs", "wall s", "start s", "phase s", "runs s",
-                    "overhead ms", "makespan", "JIT s", "speedup", "(phase)", "native MB", "heap MB");
+                    "overhead ms", "makespan", "JIT s", "runs CPU", "other CPU", "speedup", "(phase)", "native MB",
+                    "heap MB");
             List<List<Pass>> passes = new ArrayList<>();
             List<List<Long>> plainMs = new ArrayList<>();
             for (int i = 0; i < masters.size(); i++) {
@@ -122,7 +124,9 @@ public final class BenchSweepCommand implements Callable<Integer> {
                 }
             }
             System.out.println("overhead = (phase x slots - runs' own time) / runs; makespan = phase x slots / runs' own "
-                    + "time; JIT = the JIT compilers' time during the pass; speedup = first master's wall (training "
+                    + "time; JIT = the JIT compilers' time during the pass; runs CPU = the task threads' CPU time in "
+                    + "runs (s); other CPU = the rest of this JVM's CPU time during the training phase (driver, "
+                    + "committer, Spark, JIT, GC; s); speedup = first master's wall (training "
                     + "phase) / this one's; native MB = peak off-heap memory of one task (its largest run's data, "
                     + "weights and buffers); heap MB = most heap one run allocated");
         } finally {
@@ -146,6 +150,7 @@ public final class BenchSweepCommand implements Callable<Integer> {
         SweepJob.Outcome r = p.o;
         System.out.printf(Locale.ROOT, ROW, master, r.slots, r.trained, r.wallMs / 1e3, r.sessionMs / 1e3,
                 r.trainPhaseMs / 1e3, r.runMsSum / 1e3, r.overheadPerRunMs(), r.makespanRatio(), p.jitMs / 1e3,
+                r.runCpuMs / 1e3, r.phaseProcessCpuMs < 0 ? Double.NaN : (r.phaseProcessCpuMs - r.runCpuMs) / 1e3,
                 first.o.wallMs / (double) r.wallMs, first.o.trainPhaseMs / (double) r.trainPhaseMs,
                 r.peakRunNativeBytes / 1e6, r.peakRunHeapAllocatedBytes / 1e6);
     }

@@ -103,6 +103,13 @@ public final class SweepJob {
         public long peakRunNativeBytes;
         /** Most Java heap one run allocated on its task thread (allocated over the run, not live at once). */
         public long peakRunHeapAllocatedBytes;
+        /** CPU time of the task threads while they trained runs (from each run's start to its record), summed. */
+        public long runCpuMs;
+        /**
+         * CPU time of this JVM over the training phase, every thread: in local mode the runs plus everything
+         * around them (driver, committer, Spark, JIT, GC); -1 where the JVM cannot tell.
+         */
+        public long phaseProcessCpuMs = -1;
 
         /** Training phase over the ideal (runs' own time spread evenly over the slots): 1 is perfect packing. */
         public double makespanRatio() {
@@ -260,7 +267,9 @@ public final class SweepJob {
         jsc.sc().register(nativeBytes, "peak run native bytes");
         MaxAccumulator heapBytes = new MaxAccumulator();
         jsc.sc().register(heapBytes, "peak run heap allocated bytes");
+        LongAccumulator runCpuMicros = jsc.sc().longAccumulator("run cpu us");
         result.slots = slots;
+        long cpuStart = processCpuNanos();
         long phaseStart = System.nanoTime();
         Progress progress = o.progress ? Progress.start(todo.length, done, diverged, failed) : null;
         String sweep = grid.name;
@@ -299,7 +308,8 @@ public final class SweepJob {
                             List<RunRecord> rs = new ArrayList<>(task.length);
                             for (long idx : task) {
                                 rs.add(trainOne(src.value(), dataB == null ? null : dataB.value(), idx, sweep, threads,
-                                        done, diverged, failed, runMs, taskMs, costDone, nativeBytes, heapBytes));
+                                        done, diverged, failed, runMs, taskMs, costDone, nativeBytes, heapBytes,
+                                        runCpuMicros));
                             }
                             return rs.iterator();
                         });
@@ -341,11 +351,15 @@ public final class SweepJob {
             }
         }
         result.trainPhaseMs = (System.nanoTime() - phaseStart) / 1_000_000;
+        long cpuEnd = processCpuNanos();
+        result.phaseProcessCpuMs = cpuStart < 0 || cpuEnd < 0 ? -1 : (cpuEnd - cpuStart) / 1_000_000;
+        result.runCpuMs = runCpuMicros.value() / 1000;
         result.runMsSum = runMs.value();
         result.peakRunNativeBytes = nativeBytes.value();
         result.peakRunHeapAllocatedBytes = heapBytes.value();
-        LOG.info("training phase {} ms; {} runs trained (counting retries); the runs' own time {} ms; their tasks {} ms", result.trainPhaseMs, done.value(), runMs.value(),
-                taskMs.value());
+        LOG.info("training phase {} ms; {} runs trained (counting retries); the runs' own time {} ms; their tasks {} ms; "
+                + "the runs' CPU {} ms; this JVM's CPU {} ms", result.trainPhaseMs, done.value(), runMs.value(),
+                taskMs.value(), result.runCpuMs, result.phaseProcessCpuMs);
         result.diverged = diverged.value();
         result.failed = failed.value();
         long ts = System.nanoTime();
@@ -366,6 +380,13 @@ public final class SweepJob {
         while (costDone.value() <= 0 && commits.stream().noneMatch(java.util.concurrent.Future::isDone)) {
             Thread.sleep(5);
         }
+    }
+
+    /** CPU time of this JVM so far (all threads), in ns; -1 where the JVM does not report it. */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean
+                ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : -1;
     }
 
     /** Runs still to train: grid indices, costliest first, with their estimated costs (FLOPs). */
@@ -450,8 +471,11 @@ public final class SweepJob {
     static RunRecord trainOne(GridSource src, org.ranksweep.trainer.data.Dataset data, long index, String sweep,
             int threads, LongAccumulator done,
             LongAccumulator diverged, LongAccumulator failed, LongAccumulator runMs, LongAccumulator taskMs,
-            DoubleAccumulator costDone, MaxAccumulator nativeBytes, MaxAccumulator heapBytes) {
+            DoubleAccumulator costDone, MaxAccumulator nativeBytes, MaxAccumulator heapBytes,
+            LongAccumulator runCpuMicros) {
         long t0 = System.nanoTime();
+        java.lang.management.ThreadMXBean threadBean = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = threadBean.getCurrentThreadCpuTime(); // -1 where the JVM does not measure thread CPU
         ExecutorThreads.ensure(threads);
         Grid g = src.grid();
         RunConfig c = g.config(index);
@@ -475,6 +499,9 @@ public final class SweepJob {
         String executor = env == null ? "local" : env.executorId();
         RunRecord rec = new RunRecord(sweep, index, c, g.dataFingerprint(), r, executor, System.currentTimeMillis(), VERSION);
         taskMs.add((System.nanoTime() - t0) / 1_000_000);
+        if (cpu0 >= 0) {
+            runCpuMicros.add((threadBean.getCurrentThreadCpuTime() - cpu0) / 1000);
+        }
         return rec;
     }
 

@@ -91,11 +91,15 @@ class SweepMainTest {
         String[] masters = {"local[1]", "local[2]", "local[1]", "local[2]"};
         for (int i = 0; i < 4; i++) {
             String[] f = lines[2 + 2 * i].trim().split("\\s+");
-            assertEquals(14, f.length, lines[2 + 2 * i]);
+            assertEquals(16, f.length, lines[2 + 2 * i]);
             assertEquals(masters[i], f[0]);
             assertEquals(masters[i].equals("local[1]") ? "1" : "2", f[1], "slots");
             assertEquals("12", f[2], "every run trained");
             assertTrue(Double.parseDouble(f[8]) >= 0.5, "makespan " + f[8]);
+            // the runs' CPU fits in the phase's slots; the rest of the JVM's CPU is not negative
+            double phase = Double.parseDouble(f[5]);
+            assertTrue(Double.parseDouble(f[10]) <= phase * Integer.parseInt(f[1]) + 0.1, "runs CPU " + f[10]);
+            assertTrue(Double.parseDouble(f[11]) >= 0, "other CPU " + f[11]);
             // then the same runs on as many plain threads, without Spark
             assertTrue(lines[3 + 2 * i].startsWith("  without Spark, " + f[1] + " thread(s): 12 runs in "),
                     lines[3 + 2 * i]);

@@ -89,6 +89,10 @@ class SweepJobTest {
         assertTrue(first.peakRunNativeBytes > (12 + 6) * 40 * 8 && first.peakRunNativeBytes < 1_000_000,
                 "peak native bytes " + first.peakRunNativeBytes);
         assertTrue(first.peakRunHeapAllocatedBytes > 0, "heap " + first.peakRunHeapAllocatedBytes);
+        // the runs' CPU: some, at most their tasks' slots over the phase, and part of the JVM's CPU over it
+        assertTrue(first.runCpuMs > 0 && first.runCpuMs <= first.trainPhaseMs * first.slots,
+                "runs' CPU " + first.runCpuMs + " ms in a " + first.trainPhaseMs + " ms phase");
+        assertTrue(first.phaseProcessCpuMs >= first.runCpuMs, "JVM CPU " + first.phaseProcessCpuMs);
         assertEquals(0, first.alreadyDone);
 
         Set<String> expectedIds = new HashSet<>();
