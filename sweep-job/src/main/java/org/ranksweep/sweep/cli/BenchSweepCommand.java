@@ -150,7 +150,10 @@ public final class BenchSweepCommand implements Callable<Integer> {
         SweepJob.Outcome r = p.o;
         System.out.printf(Locale.ROOT, ROW, master, r.slots, r.trained, r.wallMs / 1e3, r.sessionMs / 1e3,
                 r.trainPhaseMs / 1e3, r.runMsSum / 1e3, r.overheadPerRunMs(), r.makespanRatio(), p.jitMs / 1e3,
-                r.runCpuMs / 1e3, r.phaseProcessCpuMs < 0 ? Double.NaN : (r.phaseProcessCpuMs - r.runCpuMs) / 1e3,
+                r.runCpuMs / 1e3,
+                // the driver's JVM holds the runs only in local mode
+                r.phaseProcessCpuMs < 0 || !master.startsWith("local") ? Double.NaN
+                        : (r.phaseProcessCpuMs - r.runCpuMs) / 1e3,
                 first.o.wallMs / (double) r.wallMs, first.o.trainPhaseMs / (double) r.trainPhaseMs,
                 r.peakRunNativeBytes / 1e6, r.peakRunHeapAllocatedBytes / 1e6);
     }

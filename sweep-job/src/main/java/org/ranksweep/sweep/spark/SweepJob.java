@@ -106,8 +106,9 @@ public final class SweepJob {
         /** CPU time of the task threads while they trained runs (from each run's start to its record), summed. */
         public long runCpuMs;
         /**
-         * CPU time of this JVM over the training phase, every thread: in local mode the runs plus everything
-         * around them (driver, committer, Spark, JIT, GC); -1 where the JVM cannot tell.
+         * CPU time of the driver's JVM over the training phase, every thread: in local mode the runs plus
+         * everything around them (driver, committer, Spark, JIT, GC); on a cluster the driver's alone; -1
+         * where the JVM cannot tell.
          */
         public long phaseProcessCpuMs = -1;
 
@@ -475,7 +476,8 @@ public final class SweepJob {
             LongAccumulator runCpuMicros) {
         long t0 = System.nanoTime();
         java.lang.management.ThreadMXBean threadBean = java.lang.management.ManagementFactory.getThreadMXBean();
-        long cpu0 = threadBean.getCurrentThreadCpuTime(); // -1 where the JVM does not measure thread CPU
+        // -1 where the JVM does not measure thread CPU
+        long cpu0 = threadBean.isCurrentThreadCpuTimeSupported() ? threadBean.getCurrentThreadCpuTime() : -1;
         ExecutorThreads.ensure(threads);
         Grid g = src.grid();
         RunConfig c = g.config(index);
