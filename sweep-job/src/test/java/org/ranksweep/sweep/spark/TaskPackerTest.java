@@ -133,6 +133,13 @@ class TaskPackerTest {
         TaskPacker fresh = new TaskPacker(2);
         assertEquals(24, fresh.packLast(index, cost).size());
     }
+    /** {@code n} runs of estimated cost {@code c} each. */
+    private static double[] filled(int n, double c) {
+        double[] a = new double[n];
+        Arrays.fill(a, c);
+        return a;
+    }
+
     /** Estimated milliseconds of runs [from, from + size) at {@code rate} ms per unit of cost. */
     private static double work(double[] cost, int from, int size, double rate) {
         double w = 0;
@@ -189,35 +196,28 @@ class TaskPackerTest {
     void longRunsKeepTheMinimumRunsPerBatchAndAShortRestJoinsTheBatch() {
         TaskPacker p = new TaskPacker(2);
         p.observe(1000, 1); // a second per unit of cost
-        double[] cost = new double[100];
-        Arrays.fill(cost, 2);
+        double[] cost = filled(100, 2);
         assertEquals(16, p.runsInBatch(cost, 0, 16)); // 32 s of work: the minimum run count already clears 6 s
         assertEquals(1, p.runsInBatch(cost, 99, 16)); // one 2 s run is a last batch of its own
         // 700 runs of 10 ms: 600 make 6 s, then the last 100 (1 s)
         TaskPacker q = new TaskPacker(2);
         q.observe(10, 1);
-        double[] small = new double[700];
-        Arrays.fill(small, 1);
+        double[] small = filled(700, 1);
         assertEquals(600, q.runsInBatch(small, 0, 24));
         assertEquals(100, q.runsInBatch(small, 600, 24));
         // 1000: 600, then 300 that would fall short of 6 s join them, then the last 100
-        double[] more = new double[1000];
-        Arrays.fill(more, 1);
+        double[] more = filled(1000, 1);
         assertEquals(900, q.runsInBatch(more, 0, 24));
         // the rate moves between batches: the few runs a slower rate leaves before the last ones join them
-        int first = q.runsInBatch(more, 0, 24);
         q.observe(12, 1);
-        int next = q.runsInBatch(more, first, 24);
-        assertEquals(more.length - first, next, "no sliver of a batch: " + next + " runs, then the last");
+        int next = q.runsInBatch(more, 900, 24);
+        assertEquals(100, next, "no sliver of a batch: " + next + " runs, then the last");
         // a short sweep still ends in a small last batch: after its first 4 runs, 300 runs of 12 ms are 2.6 s
         // before the last 84 (1 s), short of a full batch but more than a last one
-        double[] shortSweep = new double[304];
-        Arrays.fill(shortSweep, 1);
+        double[] shortSweep = filled(304, 1);
         assertEquals(216, q.runsInBatch(shortSweep, 4, 24));
         assertEquals(84, q.runsInBatch(shortSweep, 220, 24));
         // a sweep under a second of work is all last batch
-        double[] few = new double[60];
-        Arrays.fill(few, 1);
-        assertEquals(60, q.runsInBatch(few, 0, 24));
+        assertEquals(60, q.runsInBatch(filled(60, 1), 0, 24));
     }
 }
