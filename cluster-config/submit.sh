@@ -172,6 +172,8 @@ if [ "$DRY" = 1 ]; then
 fi
 # one BLAS thread per task slot for the driver too (in local mode the executors are the driver JVM)
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# ND4J's OpenBLAS computes DTRMM wrongly with its AVX-512 kernels: AVX2 ones on an AVX-512 machine (as bin/sweep)
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=Haswell; fi
 { printf 'submit.sh: running: '; printf '%q ' "${CMD[@]}"; echo; } >&2
 if [ -z "$TMP" ]; then
   exec "${CMD[@]}"

@@ -100,6 +100,8 @@ class ClusterConfigTest {
             // one BLAS thread per task slot, off-heap room for ND4J, a cache per executor, history, security
             assertEquals("1", conf.get("spark.executorEnv.OMP_NUM_THREADS"));
             assertEquals("1", conf.get("spark.executorEnv.OPENBLAS_NUM_THREADS"));
+            // AVX2 kernels: ND4J's OpenBLAS computes DTRMM wrongly with its AVX-512 ones (BlasCheck)
+            assertEquals("Haswell", conf.get("spark.executorEnv.OPENBLAS_CORETYPE"));
             String opts = conf.get("spark.executor.extraJavaOptions");
             assertTrue(opts.contains("-Dorg.bytedeco.javacpp.cachedir=") && opts.contains("-Dorg.bytedeco.javacpp.maxbytes=")
                     && opts.contains("-Dorg.bytedeco.javacpp.maxphysicalbytes="), opts);
@@ -262,6 +264,7 @@ class ClusterConfigTest {
         Map<String, String> env = new LinkedHashMap<>();
         exec.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
         assertEquals("1", env.get("OMP_NUM_THREADS"));
+        assertEquals("Haswell", env.get("OPENBLAS_CORETYPE"));
         assertTrue(exec.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/var/cache/javacpp")),
                 "the javacpp cache directory of k8s.conf is the pod's own volume");
         assertTrue(pod.getSpec().getVolumes().stream().anyMatch(v -> v.getEmptyDir() != null));

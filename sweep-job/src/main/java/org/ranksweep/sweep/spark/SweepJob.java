@@ -229,6 +229,10 @@ public final class SweepJob {
                 spark.conf().get("spark.task.cpus", "1")));
         LOG.info("sweep {}: {} runs; master {}; {} task slots; {} BLAS/ND4J thread(s) per task", grid.name, grid.size(),
                 spark.sparkContext().master(), jsc.defaultParallelism(), threads);
+        if (spark.sparkContext().isLocal()) {
+            // the tasks train in this JVM: a BLAS that computes wrongly stops the job before it writes anything
+            org.ranksweep.trainer.linalg.BlasCheck.verify();
+        }
 
         fs.mkdirs(out);
         writeText(fs, new Path(out, GRID_COPY), Files.readString(o.grid, StandardCharsets.UTF_8));
@@ -479,6 +483,9 @@ public final class SweepJob {
         // -1 where the JVM does not measure thread CPU
         long cpu0 = threadBean.isCurrentThreadCpuTimeSupported() ? threadBean.getCurrentThreadCpuTime() : -1;
         ExecutorThreads.ensure(threads);
+        // a machine whose BLAS computes wrongly fails the task (Spark retries it elsewhere, then stops the job)
+        // rather than record wrong or FAILED runs
+        org.ranksweep.trainer.linalg.BlasCheck.verify();
         Grid g = src.grid();
         RunConfig c = g.config(index);
         RunResult r;

@@ -16,6 +16,7 @@ import org.ranksweep.trainer.config.RunConfig;
 import org.ranksweep.trainer.data.DataLoader;
 import org.ranksweep.trainer.data.DataSpec;
 import org.ranksweep.trainer.data.Dataset;
+import org.ranksweep.trainer.linalg.BlasCheck;
 import org.ranksweep.trainer.linalg.ComputeThreads;
 import org.ranksweep.trainer.linalg.NativeLinalg;
 import org.ranksweep.trainer.train.RunResult;
@@ -95,9 +96,11 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         List<Line> lines = lines();
         int cores = Runtime.getRuntime().availableProcessors();
-        System.out.printf(Locale.ROOT, "machine: %d cores, %s; Java %s; OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s; "
-                + "SVDs: %s%n", cores, cpuModel(), System.getProperty("java.version"), System.getenv("OMP_NUM_THREADS"),
-                System.getenv("OPENBLAS_NUM_THREADS"), NativeLinalg.describe());
+        System.out.printf(Locale.ROOT, "machine: %d cores, %s; Java %s; OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s "
+                + "%s=%s; SVDs: %s%n", cores, cpuModel(), System.getProperty("java.version"), System.getenv("OMP_NUM_THREADS"),
+                System.getenv("OPENBLAS_NUM_THREADS"), BlasCheck.CORETYPE, System.getenv(BlasCheck.CORETYPE),
+                NativeLinalg.describe());
+        BlasCheck.verify();
         double[] before = ceilings(cores);
         mode = Trainer.SpectraMode.parse("--spectra", spectra);
         int train = ComputeThreads.forSingleRun(threads, mode == Trainer.SpectraMode.ALONGSIDE);

@@ -26,6 +26,11 @@ public final class TrainerCli {
                 commandLine.getErr().println("error: " + ex.getMessage());
                 return EXIT_REFUSED;
             }
+            if (ex instanceof org.ranksweep.trainer.linalg.BlasCheck.Fault) {
+                // the machine's, not the program's: what differed and what to set says it all
+                commandLine.getErr().println("error: " + ex.getMessage());
+                return EXIT_FAILED;
+            }
             commandLine.getErr().println("error: " + ex);
             ex.printStackTrace(commandLine.getErr());
             return EXIT_FAILED;

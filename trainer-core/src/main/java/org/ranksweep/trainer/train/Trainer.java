@@ -16,6 +16,7 @@ import org.ranksweep.trainer.config.RunConfig;
 import org.ranksweep.trainer.data.DataAnalysis;
 import org.ranksweep.trainer.data.DataLoader;
 import org.ranksweep.trainer.data.Dataset;
+import org.ranksweep.trainer.linalg.BlasCheck;
 import org.ranksweep.trainer.linalg.ComputeThreads;
 import org.ranksweep.trainer.linalg.LayerRanks;
 import org.ranksweep.trainer.linalg.SpectralMetrics;
@@ -141,6 +142,7 @@ public final class Trainer {
 
     /** As {@link #run(RunConfig, Dataset, SpectraMode)}, on the given path (benchmarks and tests compare them). */
     public static RunResult run(RunConfig c, Dataset data, SpectraMode spectra, Path path) {
+        BlasCheck.verify();
         if (path == Path.SUFFICIENT_STATISTICS && !c.sufficientStatisticsApply()) {
             throw new ConfigException("path", "applies only to linear networks trained on the clean full-batch gradient"
                     + " (noise none, gradient, jin-pgd or spectral), not " + c.architecture() + " with noise", c.noise);
@@ -199,6 +201,7 @@ public final class Trainer {
      * whenever the copies waiting for theirs pass {@code inFlightBytes}.
      */
     static RunResult runShared(RunConfig c, Dataset data, Path path, long inFlightBytes) {
+        BlasCheck.verify();
         Run run = new Run(c, data, path == Path.AUTO ? choosePath(c, data.samples) : path);
         run.spectraMode = SpectraMode.SHARED;
         run.spectraBatchBytes = inFlightBytes;

@@ -1,0 +1,77 @@
+package org.ranksweep.trainer.linalg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The once-per-JVM check of the native BLAS and LAPACK: passes on a right library, names the call on a wrong one. */
+class BlasCheckTest {
+    @Test
+    void theLibrariesTheTestsRunOnPass() {
+        assertNull(BlasCheck.problem());
+        BlasCheck.verify(); // and the cached verdict does not throw
+    }
+
+    @Test
+    void anEntryPastTheToleranceIsReportedWithTheCall() {
+        double[] want = {1, 2, 3};
+        double[] scale = {10, 10, 10};
+        assertNull(BlasCheck.compare("x", want, scale, new double[] {1, 2, 3 + 5e-12}, 1e-12));
+        String wrong = BlasCheck.compare("cblas_dtrmm(lower, L) of 3 x 1", want, scale, new double[] {1, 2, 3 + 2e-11}, 1e-12);
+        assertNotNull(wrong);
+        assertTrue(wrong.startsWith("cblas_dtrmm(lower, L) of 3 x 1 is off by 2.00e-11"), wrong);
+        assertNotNull(BlasCheck.compare("x", want, scale, new double[] {1, Double.NaN, 3}, 1e-12), "NaN is wrong");
+    }
+
+    /**
+     * The fault the check exists for, on the real library: OpenBLAS's AVX-512 kernels, forced in a child JVM. Only on
+     * a CPU that has AVX-512 (elsewhere OpenBLAS cannot run them).
+     */
+    @Test
+    void theSkylakeXKernelsOfNd4jsOpenBlasAreRefusedAndHaswellsPass() throws Exception {
+        assumeTrue(hasAvx512(), "needs an AVX-512 CPU");
+        String forced = probe("SkylakeX");
+        assertTrue(forced.contains("cblas_dtrmm(lower, L) of 72 x 24 is off by"), forced);
+        assertTrue(forced.contains("(OPENBLAS_CORETYPE=SkylakeX)"), forced);
+        assertTrue(forced.contains("set OPENBLAS_CORETYPE=Haswell"), forced);
+        assertEquals("ok", probe("Haswell"));
+    }
+
+    private static boolean hasAvx512() throws IOException {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) {
+            return false;
+        }
+        for (String line : Files.readAllLines(cpuinfo, StandardCharsets.UTF_8)) {
+            if (line.startsWith("flags") && List.of(line.split("\\s+")).contains("avx512f")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What {@link BlasCheckProbe} prints in a JVM whose OpenBLAS runs the {@code core} kernels. */
+    private static String probe(String core) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                BlasCheckProbe.class.getName());
+        pb.environment().put(BlasCheck.CORETYPE, core);
+        pb.redirectErrorStream(false);
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+}
