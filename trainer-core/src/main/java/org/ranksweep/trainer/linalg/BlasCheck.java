@@ -75,10 +75,11 @@ public final class BlasCheck {
         }
         String core = System.getenv(CORETYPE);
         return "the native BLAS/LAPACK computes wrong results on this machine: " + wrong + " (" + CORETYPE + "="
-                + (core == null ? "unset" : core) + "). ND4J ships OpenBLAS 0.3.19, whose AVX-512 (SkylakeX) kernels "
-                + "compute DTRMM wrongly; set " + CORETYPE + "=Haswell in the environment of every JVM that trains "
-                + "(bin/sweep does on AVX-512 machines; on a cluster, spark.executorEnv." + CORETYPE + "=Haswell as in "
-                + "cluster-config/spark-defaults)";
+                + (core == null ? "unset" : core) + "). OpenBLAS chose these kernels for this CPU" + (core == null ? ""
+                        : " as " + CORETYPE + " says") + "; the OpenBLAS 0.3.19 ND4J ships computes DTRMM wrongly with its "
+                + "AVX-512 (SkylakeX) kernels. Set " + CORETYPE + "=Haswell (its AVX2 kernels) in the environment of "
+                + "every JVM that trains (bin/sweep does on AVX-512 machines; on a cluster, spark.executorEnv." + CORETYPE
+                + "=Haswell as in cluster-config/spark-defaults), or another kernel family if that is the one failing";
     }
 
     private static String firstWrong() {

@@ -11,8 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The once-per-JVM check of the native BLAS and LAPACK: passes on a right library, names the call on a wrong one. */
 class BlasCheckTest {
@@ -33,18 +35,29 @@ class BlasCheckTest {
         assertNotNull(BlasCheck.compare("x", want, scale, new double[] {1, Double.NaN, 3}, 1e-12), "NaN is wrong");
     }
 
+    /** A faulty DTRMM in place of OpenBLAS's (a preloaded library, in a child JVM) is named, with what to set. */
+    @Test
+    void aWrongDtrmmIsReportedWithWhatToSet(@TempDir Path tmp) throws Exception {
+        Path shim = wrongDtrmm(tmp);
+        assumeTrue(shim != null, "needs gcc");
+        String wrong = probe(Map.of("LD_PRELOAD", shim.toString()));
+        assertTrue(wrong.startsWith("the native BLAS/LAPACK computes wrong results on this machine: "
+                + "cblas_dtrmm(lower, L) of 72 x 24 is off by"), wrong);
+        assertTrue(wrong.contains("or another kernel family if that is the one failing"), wrong);
+    }
+
     /**
-     * The fault the check exists for, on the real library: OpenBLAS's AVX-512 kernels, forced in a child JVM. Only on
-     * a CPU that has AVX-512 (elsewhere OpenBLAS cannot run them).
+     * The fault the check exists for, on the real library: the AVX-512 kernels of ND4J's OpenBLAS, forced in a child
+     * JVM, are refused; its AVX2 ones pass. Only on a CPU that has AVX-512 (elsewhere OpenBLAS cannot run them).
      */
     @Test
     void theSkylakeXKernelsOfNd4jsOpenBlasAreRefusedAndHaswellsPass() throws Exception {
         assumeTrue(hasAvx512(), "needs an AVX-512 CPU");
-        String forced = probe("SkylakeX");
+        String forced = probe(Map.of(BlasCheck.CORETYPE, "SkylakeX"));
         assertTrue(forced.contains("cblas_dtrmm(lower, L) of 72 x 24 is off by"), forced);
         assertTrue(forced.contains("(OPENBLAS_CORETYPE=SkylakeX)"), forced);
-        assertTrue(forced.contains("set OPENBLAS_CORETYPE=Haswell"), forced);
-        assertEquals("ok", probe("Haswell"));
+        assertTrue(forced.contains("Set OPENBLAS_CORETYPE=Haswell"), forced);
+        assertEquals("ok", probe(Map.of(BlasCheck.CORETYPE, "Haswell")));
     }
 
     private static boolean hasAvx512() throws IOException {
@@ -60,12 +73,27 @@ class BlasCheckTest {
         return false;
     }
 
-    /** What {@link BlasCheckProbe} prints in a JVM whose OpenBLAS runs the {@code core} kernels. */
-    private static String probe(String core) throws Exception {
+    /** {@code src/test/c/wrong_dtrmm.c} built into {@code dir}; null where there is no gcc. */
+    static Path wrongDtrmm(Path dir) throws Exception {
+        Path so = dir.resolve("libwrong_dtrmm.so");
+        Process gcc;
+        try {
+            gcc = new ProcessBuilder("gcc", "-shared", "-fPIC", "-o", so.toString(),
+                    Path.of("src/test/c/wrong_dtrmm.c").toAbsolutePath().toString()).inheritIO().start();
+        } catch (IOException e) {
+            return null;
+        }
+        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, gcc.exitValue(), "gcc");
+        return so;
+    }
+
+    /** What {@link BlasCheckProbe} prints in a JVM started with {@code env} added to this one's environment. */
+    private static String probe(Map<String, String> env) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                 BlasCheckProbe.class.getName());
-        pb.environment().put(BlasCheck.CORETYPE, core);
+        pb.environment().putAll(env);
         pb.redirectErrorStream(false);
         pb.redirectError(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
