@@ -87,8 +87,8 @@ public final class SweepJob {
         public long wallMs;
         /** Wall time of the training phase (first batch to last commit). */
         public long trainPhaseMs;
-        /** Sum of the trained runs' own wall times. */
-        public long runMsSum;
+        /** Sum of the trained runs' own wall times, in ms (measured in microseconds: a small run takes less than one). */
+        public double runMsSum;
         /** Task slots the job had. */
         public int slots;
         /** Time to start (or join) the Spark session. */
@@ -265,7 +265,7 @@ public final class SweepJob {
         LongAccumulator done = jsc.sc().longAccumulator("runs done");
         LongAccumulator diverged = jsc.sc().longAccumulator("runs diverged");
         LongAccumulator failed = jsc.sc().longAccumulator("runs failed");
-        LongAccumulator runMs = jsc.sc().longAccumulator("run ms");
+        LongAccumulator runMicros = jsc.sc().longAccumulator("run us");
         LongAccumulator taskMs = jsc.sc().longAccumulator("task ms");
         DoubleAccumulator costDone = jsc.sc().doubleAccumulator("estimated cost done");
         MaxAccumulator nativeBytes = new MaxAccumulator();
@@ -294,7 +294,7 @@ public final class SweepJob {
                 // of them to finish, so that its runs share tasks sized by a measured rate (TaskPacker)
                 if (from > 0) {
                     awaitFirstRun(costDone, commits);
-                    packer.observe(runMs.value(), costDone.value());
+                    packer.observe(runMicros.value() / 1000.0, costDone.value());
                 }
                 size = o.batchRuns > 0 ? batch
                         : from == 0 ? Math.min(batch, slots * TaskPacker.MIN_TASKS_PER_SLOT)
@@ -313,7 +313,7 @@ public final class SweepJob {
                             List<RunRecord> rs = new ArrayList<>(task.length);
                             for (long idx : task) {
                                 rs.add(trainOne(src.value(), dataB == null ? null : dataB.value(), idx, sweep, threads,
-                                        done, diverged, failed, runMs, taskMs, costDone, nativeBytes, heapBytes,
+                                        done, diverged, failed, runMicros, taskMs, costDone, nativeBytes, heapBytes,
                                         runCpuMicros));
                             }
                             return rs.iterator();
@@ -359,11 +359,11 @@ public final class SweepJob {
         long cpuEnd = processCpuNanos();
         result.phaseProcessCpuMs = cpuStart < 0 || cpuEnd < 0 ? -1 : (cpuEnd - cpuStart) / 1_000_000;
         result.runCpuMs = runCpuMicros.value() / 1000;
-        result.runMsSum = runMs.value();
+        result.runMsSum = runMicros.value() / 1000.0;
         result.peakRunNativeBytes = nativeBytes.value();
         result.peakRunHeapAllocatedBytes = heapBytes.value();
         LOG.info("training phase {} ms; {} runs trained (counting retries); the runs' own time {} ms; their tasks {} ms; "
-                + "the runs' CPU {} ms; this JVM's CPU {} ms", result.trainPhaseMs, done.value(), runMs.value(),
+                + "the runs' CPU {} ms; this JVM's CPU {} ms", result.trainPhaseMs, done.value(), Math.round(result.runMsSum),
                 taskMs.value(), result.runCpuMs, result.phaseProcessCpuMs);
         result.diverged = diverged.value();
         result.failed = failed.value();
@@ -475,7 +475,7 @@ public final class SweepJob {
     /** Executor side: one run, never an exception (a failure is a FAILED record). */
     static RunRecord trainOne(GridSource src, org.ranksweep.trainer.data.Dataset data, long index, String sweep,
             int threads, LongAccumulator done,
-            LongAccumulator diverged, LongAccumulator failed, LongAccumulator runMs, LongAccumulator taskMs,
+            LongAccumulator diverged, LongAccumulator failed, LongAccumulator runMicros, LongAccumulator taskMs,
             DoubleAccumulator costDone, MaxAccumulator nativeBytes, MaxAccumulator heapBytes,
             LongAccumulator runCpuMicros) {
         long t0 = System.nanoTime();
@@ -489,13 +489,15 @@ public final class SweepJob {
         Grid g = src.grid();
         RunConfig c = g.config(index);
         RunResult r;
+        long r0 = System.nanoTime();
         try {
             r = data == null ? Trainer.run(c) : Trainer.run(c, data);
         } catch (RuntimeException e) {
             r = RunResult.failedBeforeTraining(c.fullRank(), e);
         }
+        // in microseconds: on a fast core a small run takes under a millisecond, which r.wallMs rounds to 0
+        runMicros.add((System.nanoTime() - r0) / 1000);
         done.add(1);
-        runMs.add(r.wallMs);
         costDone.add(cost(c));
         nativeBytes.add(r.nativeBytes);
         heapBytes.add(r.heapAllocatedBytes);
