@@ -172,8 +172,9 @@ if [ "$DRY" = 1 ]; then
 fi
 # one BLAS thread per task slot for the driver too (in local mode the executors are the driver JVM)
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-# ND4J's OpenBLAS computes DTRMM wrongly with its AVX-512 kernels: AVX2 ones on an AVX-512 machine (as bin/sweep)
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=Haswell; fi
+# OpenBLAS's AVX2 kernels on an AVX-512 machine, as bin/sweep (its AVX-512 ones compute DTRMM wrongly)
+# shellcheck source=SCRIPTDIR/openblas-kernels.sh
+source "$CONF_DIR/openblas-kernels.sh"
 { printf 'submit.sh: running: '; printf '%q ' "${CMD[@]}"; echo; } >&2
 if [ -z "$TMP" ]; then
   exec "${CMD[@]}"

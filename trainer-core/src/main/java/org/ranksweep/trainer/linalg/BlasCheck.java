@@ -106,24 +106,14 @@ public final class BlasCheck {
     private static String trmm(SplittableRandom rnd, int m, int n, boolean transL, boolean single) {
         double[] l = gaussians(rnd, m * m);
         double[] b = gaussians(rnd, m * n);
+        // the reference multiplies by L's lower triangle alone; the call gets all of l and must ignore the rest
+        double[] lower = new double[m * m];
+        for (int j = 0; j < m; j++) {
+            System.arraycopy(l, j * m + j, lower, j * m + j, m - j);
+        }
         double[] want = new double[m * n];
         double[] scale = new double[m * n];
-        for (int j = 0; j < n; j++) {
-            for (int i = 0; i < m; i++) {
-                double s = 0;
-                double a = 0;
-                for (int q = 0; q < m; q++) {
-                    boolean inside = transL ? q >= i : q <= i; // lower triangle of L, or of L^T read as L's rows
-                    if (inside) {
-                        double lv = transL ? l[i * m + q] : l[q * m + i];
-                        s += lv * b[j * m + q];
-                        a += Math.abs(lv * b[j * m + q]);
-                    }
-                }
-                want[j * m + i] = s;
-                scale[j * m + i] = a;
-            }
-        }
+        reference(lower, m, transL, b, m, false, m, n, m, want, scale);
         double[] got;
         int tl = transL ? CblasTrans : CblasNoTrans;
         if (single) {
