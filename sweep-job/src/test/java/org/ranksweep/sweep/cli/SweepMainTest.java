@@ -77,8 +77,13 @@ class SweepMainTest {
         assertTrue(missing[2].contains("grid file: not found"), missing[2]);
     }
 
+    /** The wall-time field of a bench-sweep table row. */
+    private static double wall(String row) {
+        return Double.parseDouble(row.trim().split("\\s+")[3]);
+    }
+
     @Test
-    void benchSweepPrintsEveryPassAndTheMedians() throws Exception {
+    void benchSweepPrintsEveryPassTheMediansAndTheFastest() throws Exception {
         Path g = tmp.resolve("tiny.yaml");
         Files.writeString(g, "name: tiny\ndata: {samples: 20, seed: 1}\ntrain: {epochs: 3, learningRate: 0.05, "
                 + "checkpointEvery: 1}\ngrid:\n  architecture: [\"6-4-3:linear\", \"6-4-3:tanh\"]\n  noise: [none, gradient]\n"
@@ -107,7 +112,15 @@ class SweepMainTest {
         assertEquals("median of 2 passes:", lines[10]);
         assertTrue(lines[11].trim().startsWith("local[1]") && lines[11].contains(" 1.00x "), lines[11]);
         assertTrue(lines[12].trim().startsWith("local[2]"), lines[12]);
-        assertTrue(lines[13].startsWith("local[2]: the sweep's speed-up "), lines[13]);
+        assertEquals("fastest of 2 passes:", lines[13]);
+        // the fastest pass of each master is the one of least wall time among its passes printed above
+        for (int m = 0; m < 2; m++) {
+            double least = Math.min(wall(lines[2 + 2 * m]), wall(lines[6 + 2 * m]));
+            assertEquals(least, wall(lines[14 + m]), 1e-9, lines[14 + m]);
+            assertEquals(m == 0 ? "local[1]" : "local[2]", lines[14 + m].trim().split("\\s+")[0]);
+        }
+        assertTrue(lines[16].startsWith("local[2], median passes: the sweep's speed-up "), lines[16]);
+        assertTrue(lines[17].startsWith("local[2], fastest passes: the sweep's speed-up "), lines[17]);
         String[] plainless = run("bench-sweep", g.toString(), "--warmup", "0", "--repeat", "1", "--no-plain");
         assertEquals("0", plainless[0], plainless[2]);
         assertTrue(!plainless[1].contains("without Spark"), plainless[1]);
