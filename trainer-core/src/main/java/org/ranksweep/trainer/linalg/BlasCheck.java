@@ -17,7 +17,7 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * Checks, once per JVM and before any run trusts them, that the native BLAS and LAPACK calls the trainer makes
  * compute what they should: the trainer's own GEMM and TRMM (ND4J's OpenBLAS, both precisions), netlib's GEMM and
  * SYRK (the layers' rank decisions), and a values-only SVD of a matrix whose singular values are known, large
- * enough that LAPACK takes its blocked QR (whose block reflectors call TRMM).
+ * enough that {@link Svd} takes its blocked QR (whose block reflectors, LAPACK's dlarfb, call TRMM).
  *
  * <p>Why: ND4J 1.0.0-M2.1 ships OpenBLAS 0.3.19, built for many CPUs in one library. Its AVX-512 ("SkylakeX")
  * kernels compute DTRMM wrongly (measured: errors of order 50 on products of order 10), so the SVDs, the ranks and
@@ -195,8 +195,8 @@ public final class BlasCheck {
 
     /**
      * The values-only SVD ({@link Svd#values}) of an m x n matrix U diag(s) V^T with s known: diag(s) turned by
-     * three Householder reflections on each side, in Java. m &gt;= 11 n / 6 and n &gt; 128, so LAPACK's gesdd first
-     * takes a blocked QR.
+     * three Householder reflections on each side, in Java. m &gt;= 2 n and n &gt; 128, so {@link Svd#values} first
+     * takes its blocked QR (as LAPACK's gesdd would at this size).
      */
     private static String svd(SplittableRandom rnd, int m, int n) {
         double[] s = new double[n];
