@@ -24,10 +24,11 @@ import picocli.CommandLine.Parameters;
  * (the JIT compiling Spark, Parquet and the trainer is a per-JVM cost, reported by the first of them),
  * then {@code --repeat} timed passes per master, the masters taking turns so that a slow spell of the
  * machine or late JIT work does not fall on one of them. It prints every timed pass, then per master the
- * median pass and the fastest one (see {@link #fastest}): end-to-end wall, session start, training phase, the runs' own time, the scheduling
- * overhead per run ((phase x slots - runs' own time) / runs), the makespan ratio (phase over runs' time /
- * slots; 1 is perfect packing), the JIT's compile time during the pass, the CPU time of the runs and of
- * everything else in the JVM during the training phase, and the speed-up over the first master.
+ * median pass and the fastest one (see {@link #fastest}): end-to-end wall, session start, training phase,
+ * the runs' own time, the scheduling overhead per run ((phase x slots - runs' own time) / runs), the
+ * makespan ratio (phase over runs' time / slots; 1 is perfect packing), the JIT's compile time during the
+ * pass, the CPU time of the runs and of everything else in the JVM during the training phase, and the
+ * speed-up over the first master.
  *
  * <p>After each timed pass, the same runs are trained again without Spark ({@code --no-plain} skips it):
  * on as many plain Java threads as the pass had task slots, costliest first, each thread taking the next

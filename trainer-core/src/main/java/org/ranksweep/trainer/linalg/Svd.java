@@ -4,10 +4,9 @@ import dev.ludovic.netlib.lapack.LAPACK;
 import org.netlib.util.intW;
 
 /**
- * Singular value decompositions through LAPACK's divide-and-conquer {@code dgesdd} (values of tall matrices by
- * its steps, see {@link #byParts}). Matrices are
- * column-major {@code double[]} with leading dimension = rows. Inputs are never modified (they are
- * copied first).
+ * Singular value decompositions through LAPACK's divide-and-conquer {@code dgesdd}; the values of a tall
+ * matrix through dgesdd's own steps with a fully blocked QR ({@link #values}). Matrices are column-major
+ * {@code double[]} with leading dimension = rows. Inputs are never modified (they are copied first).
  */
 public final class Svd {
     /**
@@ -127,9 +126,9 @@ public final class Svd {
      * The values of a tall rows x cols matrix (in {@code a}, overwritten) into {@code s}, by the steps dgesdd takes
      * for it (a QR factorisation, the bidiagonalisation of its triangle, dqds on the bidiagonal: {@code dlasq1}),
      * with the QR blocked to its last column. dgesdd's dgeqrf switches to unblocked, level-2 code for the last 128
-     * columns: on Figure 1's R (1000 x 250) its QR takes 4.4 ms where the blocked one takes 3.7, and the whole
-     * about 7 ms instead of 8.3. Returns false (and {@code s} is to be ignored) if dqds did not converge, for
-     * dgesdd to try.
+     * columns: on Figure 1's R (1000 x 250, one thread) its QR takes 4.4 ms where the blocked one takes 3.7, and
+     * {@link #values} 8.0 ms instead of 9.1 (7.0 against 8.1 at full rank). Returns false (and {@code s} is to be
+     * ignored) if dgebrd fails or dqds does not converge, for dgesdd to try.
      */
     private static boolean byParts(LAPACK lapack, double[] a, int rows, int cols, double[] s, Scratch scratch) {
         int nb = QR_BLOCK;
