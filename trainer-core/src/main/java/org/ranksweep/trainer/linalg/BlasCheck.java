@@ -203,36 +203,7 @@ public final class BlasCheck {
         for (int i = 0; i < n; i++) {
             s[i] = Math.pow(10, -3.0 * i / (n - 1));
         }
-        double[] a = new double[m * n];
-        for (int i = 0; i < n; i++) {
-            a[i * m + i] = s[i];
-        }
-        for (int r = 0; r < 3; r++) {
-            double[] u = gaussians(rnd, m);
-            double uu = dot(u, u);
-            for (int j = 0; j < n; j++) { // each column: (I - 2 u u^T / u^T u) a_j
-                double f = 0;
-                for (int i = 0; i < m; i++) {
-                    f += u[i] * a[j * m + i];
-                }
-                f = 2 * f / uu;
-                for (int i = 0; i < m; i++) {
-                    a[j * m + i] -= f * u[i];
-                }
-            }
-            double[] v = gaussians(rnd, n);
-            double vv = dot(v, v);
-            for (int i = 0; i < m; i++) { // each row: a_i (I - 2 v v^T / v^T v)
-                double f = 0;
-                for (int j = 0; j < n; j++) {
-                    f += a[j * m + i] * v[j];
-                }
-                f = 2 * f / vv;
-                for (int j = 0; j < n; j++) {
-                    a[j * m + i] -= f * v[j];
-                }
-            }
-        }
+        double[] a = withSingularValues(s, m, 3, rnd);
         double[] got = Svd.values(a, m, n);
         double worst = 0;
         for (int i = 0; i < n; i++) {
@@ -279,7 +250,47 @@ public final class BlasCheck {
                 what, worst, top, tolerance * top);
     }
 
-    private static double[] gaussians(SplittableRandom rnd, int n) {
+    /**
+     * An m x n matrix (m &gt;= n = s.length, column-major) whose singular values are s to rounding: diag(s) turned by
+     * {@code reflections} Householder reflections on each side, (I - 2 u u^T / u^T u) on the left and
+     * (I - 2 v v^T / v^T v) on the right with Gaussian u and v, computed in plain Java (no BLAS).
+     */
+    static double[] withSingularValues(double[] s, int m, int reflections, SplittableRandom rnd) {
+        int n = s.length;
+        double[] a = new double[m * n];
+        for (int i = 0; i < n; i++) {
+            a[i * m + i] = s[i];
+        }
+        for (int r = 0; r < reflections; r++) {
+            double[] u = gaussians(rnd, m);
+            double uu = dot(u, u);
+            for (int j = 0; j < n; j++) { // each column: (I - 2 u u^T / u^T u) a_j
+                double f = 0;
+                for (int i = 0; i < m; i++) {
+                    f += u[i] * a[j * m + i];
+                }
+                f = 2 * f / uu;
+                for (int i = 0; i < m; i++) {
+                    a[j * m + i] -= f * u[i];
+                }
+            }
+            double[] v = gaussians(rnd, n);
+            double vv = dot(v, v);
+            for (int i = 0; i < m; i++) { // each row: a_i (I - 2 v v^T / v^T v)
+                double f = 0;
+                for (int j = 0; j < n; j++) {
+                    f += a[j * m + i] * v[j];
+                }
+                f = 2 * f / vv;
+                for (int j = 0; j < n; j++) {
+                    a[j * m + i] -= f * v[j];
+                }
+            }
+        }
+        return a;
+    }
+
+    static double[] gaussians(SplittableRandom rnd, int n) {
         double[] x = new double[n];
         for (int i = 0; i < n; i++) {
             x[i] = rnd.nextGaussian();

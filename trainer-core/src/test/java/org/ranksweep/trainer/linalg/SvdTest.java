@@ -14,59 +14,9 @@ class SvdTest {
     /** Backward-stable SVDs: every value within this multiple of sigma_max (about max(m, n) eps, with room). */
     private static final double VALUE_TOL = 1e-12;
 
-    /**
-     * U diag(s) V^T, m x n (m &gt;= n = s.length): diag(s) turned by four Householder reflections on each side,
-     * computed in plain Java (no BLAS), so its singular values are s to rounding.
-     */
-    static double[] known(double[] s, int m, SplittableRandom rnd) {
-        int n = s.length;
-        double[] a = new double[m * n];
-        for (int i = 0; i < n; i++) {
-            a[i * m + i] = s[i];
-        }
-        for (int r = 0; r < 4; r++) {
-            double[] u = gaussians(rnd, m);
-            double uu = dot(u, u);
-            for (int j = 0; j < n; j++) {
-                double f = 0;
-                for (int i = 0; i < m; i++) {
-                    f += u[i] * a[j * m + i];
-                }
-                f = 2 * f / uu;
-                for (int i = 0; i < m; i++) {
-                    a[j * m + i] -= f * u[i];
-                }
-            }
-            double[] v = gaussians(rnd, n);
-            double vv = dot(v, v);
-            for (int i = 0; i < m; i++) {
-                double f = 0;
-                for (int j = 0; j < n; j++) {
-                    f += a[j * m + i] * v[j];
-                }
-                f = 2 * f / vv;
-                for (int j = 0; j < n; j++) {
-                    a[j * m + i] -= f * v[j];
-                }
-            }
-        }
-        return a;
-    }
-
-    private static double[] gaussians(SplittableRandom rnd, int n) {
-        double[] x = new double[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = rnd.nextGaussian();
-        }
-        return x;
-    }
-
-    private static double dot(double[] x, double[] y) {
-        double s = 0;
-        for (int i = 0; i < x.length; i++) {
-            s += x[i] * y[i];
-        }
-        return s;
+    /** U diag(s) V^T, m x n (m &gt;= n = s.length), singular values s to rounding ({@link BlasCheck#withSingularValues}). */
+    private static double[] known(double[] s, int m, SplittableRandom rnd) {
+        return BlasCheck.withSingularValues(s, m, 4, rnd);
     }
 
     /** Figure 1's R at a low-rank checkpoint: 10 values from 3 to 0.1, the rest at rounding level. */
@@ -139,7 +89,7 @@ class SvdTest {
         for (int[] sh : new int[][] {{1000, 250}, {500, 250}, {200, 70}}) {
             int m = sh[0];
             int n = sh[1];
-            double[] a = gaussians(rnd, m * n);
+            double[] a = BlasCheck.gaussians(rnd, m * n);
             double[] got = Svd.values(a, m, n);
             double[] copy = a.clone();
             double[] want = new double[n];
