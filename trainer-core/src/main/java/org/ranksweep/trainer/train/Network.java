@@ -4,7 +4,6 @@ import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.ranksweep.trainer.config.Activation;
 import org.ranksweep.trainer.config.LossKind;
 import org.ranksweep.trainer.linalg.Transpose;
@@ -53,19 +52,21 @@ final class Network implements AutoCloseable {
         this.g = new INDArray[depth];
         for (int i = 0; i < depth; i++) {
             w[i] = transposed(initial[i], widths[i + 1], widths[i], dtype);
-            g[i] = Nd4j.create(dtype, new long[] {widths[i], widths[i + 1]}, 'f');
+            g[i] = NativeArrays.zeros(dtype, widths[i], widths[i + 1]);
         }
     }
 
     /** A column-major double[] as an f-ordered ND4J matrix of the given type. */
     static INDArray matrix(double[] colMajor, int rows, int cols, DataType dtype) {
-        INDArray a = Nd4j.create(colMajor, new long[] {rows, cols}, 'f');
-        if (dtype == DataType.DOUBLE) {
-            return a;
+        if (colMajor.length != rows * cols) {
+            throw new IllegalArgumentException(colMajor.length + " values cannot be " + rows + "x" + cols);
         }
-        INDArray c = a.castTo(dtype);
-        a.close();
-        return c;
+        INDArray a = NativeArrays.zeros(dtype, rows, cols);
+        Kernels.Buf out = Kernels.buf(a);
+        for (int i = 0; i < colMajor.length; i++) {
+            out.set(i, colMajor[i]);
+        }
+        return a;
     }
 
     /**
@@ -76,7 +77,13 @@ final class Network implements AutoCloseable {
         if (colMajor.length != rows * cols) {
             throw new IllegalArgumentException(colMajor.length + " values cannot be " + rows + "x" + cols);
         }
-        INDArray t = Nd4j.create(dtype, new long[] {cols, rows}, 'f');
+        INDArray t = NativeArrays.zeros(dtype, cols, rows);
+        transposeInto(colMajor, rows, cols, t);
+        return t;
+    }
+
+    /** Writes the transpose of a column-major rows x cols double[] into the plain cols x rows matrix {@code t}. */
+    private static void transposeInto(double[] colMajor, int rows, int cols, INDArray t) {
         Kernels.Buf out = Kernels.buf(t);
         // as Transpose.into does, but straight into the native buffer (ND4J's dup('f') of the row-major
         // reading took 37 ms for Figure 1's data, against a few)
@@ -91,7 +98,6 @@ final class Network implements AutoCloseable {
                 }
             }
         }
-        return t;
     }
 
     /** Buffers for one batch size. */
@@ -104,16 +110,15 @@ final class Network implements AutoCloseable {
 
         Workspace(int m) {
             for (int i = 1; i <= depth; i++) {
-                long[] shape = {m, widths[i]};
-                act[i] = Nd4j.create(dtype, shape, 'f');
-                delta[i] = Nd4j.create(dtype, shape, 'f');
+                act[i] = NativeArrays.zeros(dtype, m, widths[i]);
+                delta[i] = NativeArrays.zeros(dtype, m, widths[i]);
             }
         }
 
         INDArray droppedBuffer(int i) {
             if (dropped[i] == null) {
-                dropped[i] = Nd4j.create(dtype, new long[] {act[i].rows(), widths[i]}, 'f');
-                mask[i] = Nd4j.create(dtype, new long[] {act[i].rows(), widths[i]}, 'f');
+                dropped[i] = NativeArrays.zeros(dtype, act[i].rows(), widths[i]);
+                mask[i] = NativeArrays.zeros(dtype, act[i].rows(), widths[i]);
             }
             return dropped[i];
         }
@@ -132,7 +137,7 @@ final class Network implements AutoCloseable {
             for (INDArray[] group : new INDArray[][] {act, dropped, mask, delta}) {
                 for (INDArray a : group) {
                     if (a != null) {
-                        a.close();
+                        NativeArrays.release(a);
                     }
                 }
             }
@@ -252,8 +257,8 @@ final class Network implements AutoCloseable {
 
         @Override
         public void close() {
-            l.close();
-            yq.close();
+            NativeArrays.release(l);
+            NativeArrays.release(yq);
         }
     }
 
@@ -268,18 +273,18 @@ final class Network implements AutoCloseable {
 
         FactorWorkspace(int p) {
             for (int i = 2; i <= depth; i++) {
-                prefix[i] = Nd4j.create(dtype, new long[] {widths[0], widths[i]}, 'f');
-                delta[i] = Nd4j.create(dtype, new long[] {widths[0], widths[i]}, 'f');
+                prefix[i] = NativeArrays.zeros(dtype, widths[0], widths[i]);
+                delta[i] = NativeArrays.zeros(dtype, widths[0], widths[i]);
             }
-            residual = Nd4j.create(dtype, new long[] {p, widths[depth]}, 'f');
+            residual = NativeArrays.zeros(dtype, p, widths[depth]);
         }
 
         void close() {
             for (int i = 2; i <= depth; i++) {
-                prefix[i].close();
-                delta[i].close();
+                NativeArrays.release(prefix[i]);
+                NativeArrays.release(delta[i]);
             }
-            residual.close();
+            NativeArrays.release(residual);
         }
     }
 
@@ -400,9 +405,10 @@ final class Network implements AutoCloseable {
 
     /** Sets W_(i+1) from a column-major d_(i+1) x d_i double[]. */
     void setWeights(int i, double[] colMajor) {
-        try (INDArray t = transposed(colMajor, widths[i + 1], widths[i], dtype)) {
-            w[i].assign(t);
+        if (colMajor.length != widths[i + 1] * widths[i]) {
+            throw new IllegalArgumentException(colMajor.length + " values cannot be " + widths[i + 1] + "x" + widths[i]);
         }
+        transposeInto(colMajor, widths[i + 1], widths[i], w[i]);
     }
 
     @Override
@@ -416,8 +422,8 @@ final class Network implements AutoCloseable {
             factorWorkspace = null;
         }
         for (int i = 0; i < depth; i++) {
-            w[i].close();
-            g[i].close();
+            NativeArrays.release(w[i]);
+            NativeArrays.release(g[i]);
         }
     }
 }

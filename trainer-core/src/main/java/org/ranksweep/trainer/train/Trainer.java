@@ -373,7 +373,17 @@ public final class Trainer {
             }
         }
 
+        /** The run, its native matrices taken from and left to its thread's next run ({@link NativeArrays}). */
         RunResult execute() {
+            // what a run allocates follows from these
+            String shapes = java.util.Arrays.toString(c.widths) + " " + dtype + " " + data.samples + " " + c.batchSize + " "
+                    + c.noise + " " + path;
+            try (NativeArrays.Scope arrays = NativeArrays.open(shapes)) {
+                return executeInScope();
+            }
+        }
+
+        private RunResult executeInScope() {
             start = System.nanoTime();
             if (spectraMode != SpectraMode.IN_LINE) {
                 int cores = Runtime.getRuntime().availableProcessors();
@@ -452,7 +462,7 @@ public final class Trainer {
                 }
                 for (INDArray a : owned) {
                     nativeBytes += a.length() * a.dataType().width();
-                    a.close();
+                    NativeArrays.release(a);
                 }
             }
             long heapBytes = heap0 < 0 ? -1 : HeapCounter.allocated() - heap0;
@@ -737,7 +747,7 @@ public final class Trainer {
             if (partials == null) {
                 partials = new INDArray[c.depth()];
                 for (int i = 1; i < c.depth(); i++) {
-                    partials[i] = own(owned, Nd4j.create(dtype, new long[] {c.widths[0], c.widths[i + 1]}, 'f'));
+                    partials[i] = own(owned, NativeArrays.zeros(dtype, c.widths[0], c.widths[i + 1]));
                 }
             }
             INDArray acc = net.w[0];
@@ -855,7 +865,7 @@ public final class Trainer {
             /** data + N(0, sigma^2) per entry, in a buffer reused across steps. */
             private INDArray perturbed(INDArray base, double sigma) {
                 if (noisyData == null) {
-                    noisyData = own(owned, Nd4j.create(dtype, base.shape(), 'f'));
+                    noisyData = own(owned, NativeArrays.zeros(dtype, base.rows(), base.columns()));
                 }
                 rng.gaussian(noisyData, 0.0, sigma);
                 Gemm.axpy(1.0, base, noisyData);
@@ -877,7 +887,7 @@ public final class Trainer {
                     noiseBuffers();
                     spare = new INDArray[net.depth];
                     for (int i = 0; i < net.depth; i++) {
-                        spare[i] = own(owned, Nd4j.create(dtype, net.w[i].shape(), 'f'));
+                        spare[i] = own(owned, NativeArrays.zeros(dtype, net.w[i].rows(), net.w[i].columns()));
                     }
                     INDArray[] first = noise;
                     prefetched = CompletableFuture.runAsync(() -> fillGaussian(first, sigma), noiseThread);
@@ -902,7 +912,7 @@ public final class Trainer {
                 if (noise == null) {
                     noise = new INDArray[net.depth];
                     for (int i = 0; i < net.depth; i++) {
-                        noise[i] = own(owned, Nd4j.create(dtype, net.w[i].shape(), 'f'));
+                        noise[i] = own(owned, NativeArrays.zeros(dtype, net.w[i].rows(), net.w[i].columns()));
                     }
                 }
                 return noise;
@@ -965,8 +975,8 @@ public final class Trainer {
                 for (int from = 0; from < m; from += c.batchSize) {
                     int[] idx = java.util.Arrays.copyOfRange(perm, from, Math.min(m, from + c.batchSize));
                     INDArray[] b = batches.computeIfAbsent(idx.length, n -> new INDArray[] {
-                        own(owned, Nd4j.create(dtype, new long[] {n, x.columns()}, 'f')),
-                        own(owned, Nd4j.create(dtype, new long[] {n, y.columns()}, 'f'))});
+                        own(owned, NativeArrays.zeros(dtype, n, x.columns())),
+                        own(owned, NativeArrays.zeros(dtype, n, y.columns()))});
                     Kernels.gatherSamples(data.x, data.inputs, idx, b[0]);
                     Kernels.gatherSamples(data.y, data.outputs, idx, b[1]);
                     loss = plainStep(b[0], b[1]);
