@@ -80,6 +80,8 @@ public final class LayerRanks {
     /** The Gram matrix and its shifted factorisation of the last certificate, reused at the next. */
     private double[] gramBuffer = new double[0];
     private double[] shiftedBuffer = new double[0];
+    /** The sketches' arrays, reused from one checkpoint to the next. */
+    private final Work work = new Work();
 
     /** Ranks of the m x n matrix {@code a} (column-major, not modified) at each tolerance. */
     public int[] ranks(double[] a, int m, int n, Tolerance[] tolerances, double eps) {
@@ -98,7 +100,7 @@ public final class LayerRanks {
         int p = lastRank + OVERSAMPLE;
         if (k >= MIN_GRAM_SIZE && lastRank >= 0 && p * TAIL_MAX_SHARE <= k) {
             double[] cost = new double[1];
-            int[] r = fromSketch(a, m, n, p, omega(n, p), tolerances, eps, cost);
+            int[] r = fromSketch(a, m, n, p, omega(n, p), tolerances, eps, cost, work);
             flops += cost[0];
             if (r != null) {
                 sketchDecisions++;
@@ -389,7 +391,7 @@ public final class LayerRanks {
      * threshold cannot be placed clear of the singular values' bounds.
      */
     static int[] fromSketch(double[] a, int m, int n, int p, Tolerance[] tolerances, double eps) {
-        return fromSketch(a, m, n, p, gaussians(n, p), tolerances, eps, new double[1]);
+        return fromSketch(a, m, n, p, gaussians(n, p), tolerances, eps, new double[1], new Work());
     }
 
     /**
@@ -419,10 +421,10 @@ public final class LayerRanks {
      * ({@link #gaussians}(n, q) for some q &gt;= p), adding its FLOPs to {@code cost[0]}.
      */
     static int[] fromSketch(double[] a, int m, int n, int p, double[] omega, Tolerance[] tolerances, double eps,
-            double[] cost) {
+            double[] cost, Work work) {
         // A Omega and Q^T A (2 m n p each), the QR and Q^T Q (about 5 m p^2), B B^T, B's SVD
         cost[0] += 2 * 2.0 * m * n * p + 5.0 * m * p * p + (double) p * p * n + Svd.valuesFlops(p, n);
-        Sketch sk = Sketch.of(a, m, n, p, omega);
+        Sketch sk = Sketch.of(a, m, n, p, omega, work);
         if (sk == null) {
             return null;
         }
@@ -457,6 +459,35 @@ public final class LayerRanks {
     }
 
     /**
+     * The arrays of a sketch and its tail bounds, grown as needed and reused from one decision to the next (a
+     * Figure-1 run's sketches allocated about 26 MB in them, most of it in new memory, which a virtual machine
+     * is slow to hand out: a third of the decisions' time).
+     */
+    static final class Work {
+        private double[] q = new double[0];
+        private double[] tau = new double[0];
+        private double[] lapack = new double[1];
+        private int[] iwork = new int[1];
+        private double[] gram = new double[0];
+        private double[] b = new double[0];
+        private double[] vectors = new double[0];
+        private double[] values = new double[0];
+        private double[] qr = new double[0];
+        private double[] x = new double[0];
+        private double[] rest = new double[0];
+
+        private static double[] atLeast(double[] a, int n) {
+            return a.length >= n ? a : new double[n];
+        }
+
+        /** LAPACK's workspace, at least the size a query returned in {@code query[0]}. */
+        private double[] lapack(double need) {
+            lapack = atLeast(lapack, Math.max(1, (int) need));
+            return lapack;
+        }
+    }
+
+    /**
      * A sketch of A: Q (m x p, orthonormalised A Omega for p fixed Gaussian vectors), B = Q^T A, lower
      * bounds on sigma_1..sigma_p of A from B's singular values, and the Gram matrix of B for the tail bounds.
      */
@@ -472,9 +503,10 @@ public final class LayerRanks {
         final double aNorm;
         /** B B^T's eigenvectors, ascending eigenvalues (p x p, column-major). */
         private final double[] vectors;
+        private final Work work;
 
         private Sketch(double[] a, int m, int n, int p, double[] q, double[] b, double[] lo, double aNorm,
-                double[] vectors) {
+                double[] vectors, Work work) {
             this.a = a;
             this.m = m;
             this.n = n;
@@ -484,37 +516,46 @@ public final class LayerRanks {
             this.lo = lo;
             this.aNorm = aNorm;
             this.vectors = vectors;
+            this.work = work;
         }
 
         /** The sketch of {@code a} with {@code p} columns; null when a LAPACK call fails. */
         static Sketch of(double[] a, int m, int n, int p) {
-            return of(a, m, n, p, gaussians(n, p));
+            return of(a, m, n, p, gaussians(n, p), new Work());
         }
 
         /** As {@link #of(double[], int, int, int)} with the Gaussian vectors given (their first n p entries used). */
         static Sketch of(double[] a, int m, int n, int p, double[] omega) {
+            return of(a, m, n, p, omega, new Work());
+        }
+
+        /**
+         * As {@link #of(double[], int, int, int, double[])}, in {@code work}'s arrays: the sketch holds them until
+         * the next sketch in {@code work}.
+         */
+        static Sketch of(double[] a, int m, int n, int p, double[] omega, Work work) {
             dev.ludovic.netlib.blas.BLAS blas = NativeLinalg.blas();
             LAPACK lapack = NativeLinalg.lapack();
-            double[] q = new double[m * p];
+            double[] q = work.q = Work.atLeast(work.q, m * p);
             blas.dgemm("N", "N", m, p, n, 1.0, a, m, omega, n, 0.0, q, m);
-            double[] tau = new double[p];
+            double[] tau = work.tau = Work.atLeast(work.tau, p);
             intW info = new intW(0);
-            double[] work = new double[1];
-            lapack.dgeqrf(m, p, q, m, tau, work, -1, info);
-            work = new double[Math.max(1, (int) work[0])];
-            lapack.dgeqrf(m, p, q, m, tau, work, work.length, info);
+            double[] query = new double[1];
+            lapack.dgeqrf(m, p, q, m, tau, query, -1, info);
+            double[] lwork = work.lapack(query[0]);
+            lapack.dgeqrf(m, p, q, m, tau, lwork, lwork.length, info);
             if (info.val != 0) {
                 return null;
             }
-            lapack.dorgqr(m, p, p, q, m, tau, work, -1, info);
-            work = new double[Math.max(work.length, (int) work[0])];
-            lapack.dorgqr(m, p, p, q, m, tau, work, work.length, info);
+            lapack.dorgqr(m, p, p, q, m, tau, query, -1, info);
+            lwork = work.lapack(query[0]);
+            lapack.dorgqr(m, p, p, q, m, tau, lwork, lwork.length, info);
             if (info.val != 0) {
                 return null;
             }
             double u = 0x1p-53;
             // how far Q is from orthonormal: ||Q||_2 <= sqrt(1 + f), f >= ||Q^T Q - I||_F with the Gram's rounding
-            double[] g = new double[p * p];
+            double[] g = work.gram = Work.atLeast(work.gram, p * p);
             blas.dsyrk("U", "T", p, m, 1.0, q, m, 0.0, g, p);
             double f2 = 0;
             for (int j = 0; j < p; j++) {
@@ -523,12 +564,12 @@ public final class LayerRanks {
                     f2 += (i == j ? 1 : 2) * d * d;
                 }
             }
-            double qNorm = norm(q);
+            double qNorm = norm(q, m * p);
             double q2 = Math.sqrt(1 + Math.sqrt(f2) + (m + 2) * 2 * u * qNorm * qNorm);
-            double[] b = new double[p * n];
+            double[] b = work.b = Work.atLeast(work.b, p * n);
             blas.dgemm("T", "N", p, n, m, 1.0, q, m, a, m, 0.0, b, p);
-            double aNorm = norm(a);
-            double bNorm = norm(b);
+            double aNorm = norm(a, m * n);
+            double bNorm = norm(b, p * n);
             double[] sv = Svd.values(b, p, n);
             if (sv == null || sv.length < p) {
                 return null;
@@ -542,18 +583,19 @@ public final class LayerRanks {
             for (int i = 0; i < p; i++) {
                 lo[i] = (sv[i] - error) / q2 * (1 - 0x1p-50);
             }
-            double[] gb = new double[p * p];
+            double[] gb = work.vectors = Work.atLeast(work.vectors, p * p);
             blas.dsyrk("U", "N", p, n, 1.0, b, p, 0.0, gb, p);
-            double[] w = new double[p];
-            int[] iwork = new int[1];
-            lapack.dsyevd("V", "U", p, gb, p, w, work, -1, iwork, -1, info);
-            work = new double[Math.max(work.length, (int) work[0])];
-            iwork = new int[Math.max(1, iwork[0])];
-            lapack.dsyevd("V", "U", p, gb, p, w, work, work.length, iwork, iwork.length, info);
+            double[] w = work.values = Work.atLeast(work.values, p);
+            lapack.dsyevd("V", "U", p, gb, p, w, query, -1, work.iwork, -1, info);
+            lwork = work.lapack(query[0]);
+            if (work.iwork.length < work.iwork[0]) {
+                work.iwork = new int[work.iwork[0]];
+            }
+            lapack.dsyevd("V", "U", p, gb, p, w, lwork, lwork.length, work.iwork, work.iwork.length, info);
             if (info.val != 0) {
                 return null;
             }
-            return new Sketch(a, m, n, p, q, b, lo, aNorm, gb);
+            return new Sketch(a, m, n, p, q, b, lo, aNorm, gb, work);
         }
 
         /**
@@ -567,14 +609,14 @@ public final class LayerRanks {
             }
             dev.ludovic.netlib.blas.BLAS blas = NativeLinalg.blas();
             int top = (p - r) * p; // W_r: the last r columns of the ascending eigenvectors
-            double[] qr = new double[m * r];
+            double[] qr = work.qr = Work.atLeast(work.qr, m * r);
             blas.dgemm("N", "N", m, r, p, 1.0, q, 0, m, vectors, top, p, 0.0, qr, 0, m);
-            double[] x = new double[r * n];
+            double[] x = work.x = Work.atLeast(work.x, r * n);
             blas.dgemm("T", "N", r, n, p, 1.0, vectors, top, p, b, 0, p, 0.0, x, 0, r);
             // ||A - Q_r X||_F a block of columns at a time, in a cache-sized buffer: the same operations on each
             // entry as on a copy of all of A (so the same rounding), without writing A's size out and reading it back
             int cols = Math.max(1, Math.min(n, RESIDUAL_BLOCK / Math.max(1, m)));
-            double[] rest = new double[m * cols];
+            double[] rest = work.rest = Work.atLeast(work.rest, m * cols);
             double restNorm = 0;
             for (int j0 = 0; j0 < n; j0 += cols) {
                 int w = Math.min(cols, n - j0);
@@ -582,11 +624,16 @@ public final class LayerRanks {
                 blas.dgemm("N", "N", m, w, r, -1.0, qr, 0, m, x, j0 * r, r, 1.0, rest, 0, m);
                 restNorm = Math.hypot(restNorm, blas.dnrm2(m * w, rest, 0, 1));
             }
-            return restNorm * (1 + 0x1p-50) + (r + 2) * 0x1p-52 * (aNorm + norm(qr) * norm(x));
+            return restNorm * (1 + 0x1p-50) + (r + 2) * 0x1p-52 * (aNorm + norm(qr, m * r) * norm(x, r * n));
         }
     }
 
     private static double norm(double[] a) {
-        return NativeLinalg.blas().dnrm2(a.length, a, 1);
+        return norm(a, a.length);
+    }
+
+    /** The 2-norm of the first {@code n} entries of {@code a}. */
+    private static double norm(double[] a, int n) {
+        return NativeLinalg.blas().dnrm2(n, a, 1);
     }
 }
