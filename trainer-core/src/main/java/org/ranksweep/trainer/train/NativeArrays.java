@@ -34,6 +34,8 @@ final class NativeArrays {
     private static final ThreadLocal<Scope> ACTIVE = new ThreadLocal<>();
     /** What the thread's last run left, free to take. */
     private static final ThreadLocal<List<INDArray>> KEPT = ThreadLocal.withInitial(ArrayList::new);
+    /** The checkpoint copies (Java arrays) it left: a VM is slow to hand out new heap as much as native memory. */
+    private static final ThreadLocal<List<double[]>> KEPT_COPIES = ThreadLocal.withInitial(ArrayList::new);
     /** The key of the scope that left them. */
     private static final ThreadLocal<Object> KEPT_KEY = new ThreadLocal<>();
 
@@ -84,16 +86,21 @@ final class NativeArrays {
             a.close();
         }
         kept.clear();
+        KEPT_COPIES.get().clear();
         KEPT_KEY.remove();
     }
 
-    /** How many matrices, and bytes, the calling thread keeps. */
+    /** How many matrices, and bytes, the calling thread keeps; then how many copies, and bytes. */
     static long[] kept() {
         long bytes = 0;
         for (INDArray a : KEPT.get()) {
             bytes += bytes(a);
         }
-        return new long[] {KEPT.get().size(), bytes};
+        long copyBytes = 0;
+        for (double[] c : KEPT_COPIES.get()) {
+            copyBytes += 8L * c.length;
+        }
+        return new long[] {KEPT.get().size(), bytes, KEPT_COPIES.get().size(), copyBytes};
     }
 
     private static long bytes(INDArray a) {
@@ -106,6 +113,8 @@ final class NativeArrays {
         private final List<INDArray> free;
         /** Every matrix handed out in this scope. */
         private final List<INDArray> used = new ArrayList<>();
+        /** The copies to keep for the next run. */
+        private final List<double[]> copies = new ArrayList<>();
         private final long keepBytes;
 
         private Scope(List<INDArray> free, long keepBytes) {
@@ -128,6 +137,23 @@ final class NativeArrays {
             INDArray a = Nd4j.create(type, new long[] {rows, cols}, 'f');
             used.add(a);
             return a;
+        }
+
+        /** The copies the thread's last run of this key left, handed over once (none within a nested scope). */
+        List<double[]> copies() {
+            if (free == null) {
+                return new ArrayList<>();
+            }
+            List<double[]> kept = new ArrayList<>(KEPT_COPIES.get());
+            KEPT_COPIES.get().clear();
+            return kept;
+        }
+
+        /** Copies no longer in use, kept for the thread's next run of this key (after the matrices, within the limit). */
+        void keepCopies(java.util.Collection<double[]> done) {
+            if (free != null) {
+                copies.addAll(done);
+            }
         }
 
         private boolean owns(INDArray a) {
@@ -163,6 +189,15 @@ final class NativeArrays {
                 }
             }
             used.clear();
+            List<double[]> keptCopies = KEPT_COPIES.get();
+            keptCopies.clear();
+            for (double[] c : copies) {
+                if (bytes + 8L * c.length <= keepBytes) {
+                    bytes += 8L * c.length;
+                    keptCopies.add(c);
+                }
+            }
+            copies.clear();
         }
     }
 }

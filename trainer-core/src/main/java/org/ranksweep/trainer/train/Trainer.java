@@ -379,12 +379,13 @@ public final class Trainer {
             String shapes = java.util.Arrays.toString(c.widths) + " " + dtype + " " + data.samples + " " + c.batchSize + " "
                     + c.noise + " " + path;
             try (NativeArrays.Scope arrays = NativeArrays.open(shapes)) {
-                return executeInScope();
+                return executeInScope(arrays);
             }
         }
 
-        private RunResult executeInScope() {
+        private RunResult executeInScope(NativeArrays.Scope arrays) {
             start = System.nanoTime();
+            spareCopies.addAll(arrays.copies());
             if (spectraMode != SpectraMode.IN_LINE) {
                 int cores = Runtime.getRuntime().availableProcessors();
                 if (spectraMode == SpectraMode.SHARED) {
@@ -469,6 +470,9 @@ public final class Trainer {
             List<Checkpoint> checkpoints;
             try {
                 checkpoints = collect();
+                synchronized (spareCopies) {
+                    arrays.keepCopies(spareCopies); // every copy is back: its spectra are done
+                }
             } catch (RuntimeException e) {
                 checkpoints = new ArrayList<>();
                 status = RunStatus.FAILED;

@@ -63,6 +63,31 @@ class NativeArraysTest {
     }
 
     @Test
+    void copiesAreHandedToTheNextScopeOfTheKeyOnceWithinTheLimit() {
+        double[] small = new double[10];
+        double[] large = new double[200];
+        try (NativeArrays.Scope s = NativeArrays.open("k", 1000)) {
+            assertEquals(0, s.copies().size());
+            NativeArrays.zeros(DataType.DOUBLE, 5, 5); // 200 bytes, kept first
+            s.keepCopies(java.util.List.of(small, large));
+        }
+        assertArrayEquals(new long[] {1, 200, 1, 80}, NativeArrays.kept(), "the large copy is past the limit");
+        try (NativeArrays.Scope s = NativeArrays.open("k")) {
+            java.util.List<double[]> got = s.copies();
+            assertEquals(1, got.size());
+            assertSame(small, got.get(0));
+            assertEquals(0, s.copies().size(), "handed over once");
+        }
+        assertEquals(0, NativeArrays.kept()[2], "not given back: not kept");
+        try (NativeArrays.Scope s = NativeArrays.open("k")) {
+            s.keepCopies(java.util.List.of(small));
+        }
+        try (NativeArrays.Scope s = NativeArrays.open("other")) {
+            assertEquals(0, s.copies().size(), "another key: nothing from the last run");
+        }
+    }
+
+    @Test
     void anotherKeyFreesWhatWasKept() {
         INDArray a;
         try (NativeArrays.Scope s = NativeArrays.open("k")) {
@@ -103,6 +128,7 @@ class NativeArraysTest {
             long[] kept = NativeArrays.kept();
             assertTrue(kept[0] > 0, noise + ": the run's matrices are kept");
             assertEquals(fresh.nativeBytes, kept[1], noise + ": all of them, and nothing else");
+            assertEquals(3, kept[2], noise + ": and the checkpoint's copies of R and the two layers");
             RunResult again = Trainer.run(c, ds, Trainer.SpectraMode.IN_LINE);
             assertArrayEquals(kept, NativeArrays.kept(), noise + ": the second run took the first's matrices");
             assertEquals(fresh.checkpoints.length, again.checkpoints.length);
