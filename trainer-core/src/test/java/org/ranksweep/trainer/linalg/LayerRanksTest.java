@@ -69,8 +69,8 @@ class LayerRanksTest {
         assertArrayEquals(svdRanks(tall, N, M), LayerRanks.fromGram(tall, N, M, TOLS, F64));
         LayerRanks ranks = new LayerRanks();
         assertArrayEquals(gram, ranks.ranks(a, M, N, TOLS, F64));
-        assertEquals(1, ranks.gramDecisions());
-        assertEquals(0, ranks.svdDecisions());
+        assertEquals(1, ranks.sketchDecisions(), "a first checkpoint of small rank: decided by the first sketch");
+        assertEquals(0, ranks.gramDecisions() + ranks.svdDecisions());
     }
 
     @Test
@@ -163,13 +163,14 @@ class LayerRanksTest {
         int[] want = svdRanks(a, M, N);
         LayerRanks ranks = new LayerRanks();
         assertArrayEquals(want, ranks.ranks(a, M, N, TOLS, F64));
-        assertEquals(0, ranks.sketchDecisions(), "the first checkpoint has no rank to start from");
+        assertEquals(1, ranks.sketchDecisions(), "the first checkpoint: a sketch of FIRST_SKETCH columns");
         double first = ranks.flops();
-        assertTrue(first > 0, "the Gram decision's work is counted");
+        assertTrue(first > 0 && first < Svd.valuesFlops(M, N) / 2, "its work is counted: " + first);
         assertArrayEquals(want, ranks.ranks(a, M, N, TOLS, F64));
-        assertEquals(1, ranks.sketchDecisions());
+        assertEquals(2, ranks.sketchDecisions(), "then of 5 + OVERSAMPLE columns");
         double sketch = ranks.flops() - first;
-        assertTrue(sketch > 0 && sketch < Svd.valuesFlops(M, N) / 4, "a sketch costs a fraction of an SVD: " + sketch);
+        assertTrue(sketch > 0 && sketch < first, "a sketch of fewer columns costs less: " + sketch);
+        assertEquals(0, ranks.gramDecisions() + ranks.svdDecisions());
         // the rank jumps past the sketch (5 + OVERSAMPLE columns): the sketch refuses, the ranks stay exact
         double[] s = new double[M];
         for (int i = 0; i < M; i++) {
@@ -178,8 +179,14 @@ class LayerRanksTest {
         double[] grown = TestMatrices.withSingularValues(new Random(12), M, N, s);
         assertNull(LayerRanks.fromSketch(grown, M, N, 5 + LayerRanks.OVERSAMPLE, TOLS, F64));
         assertArrayEquals(svdRanks(grown, M, N), ranks.ranks(grown, M, N, TOLS, F64));
-        assertEquals(1, ranks.sketchDecisions());
+        assertEquals(2, ranks.sketchDecisions());
+        assertEquals(1, ranks.gramDecisions() + ranks.svdDecisions());
         assertEquals(30, svdRanks(grown, M, N)[0]);
+        // a first checkpoint past the first sketch's columns: refused, then the Gram path, as exact
+        LayerRanks fresh = new LayerRanks();
+        assertArrayEquals(svdRanks(grown, M, N), fresh.ranks(grown, M, N, TOLS, F64));
+        assertEquals(0, fresh.sketchDecisions());
+        assertEquals(1, fresh.gramDecisions() + fresh.svdDecisions());
     }
 
     @Test
@@ -268,6 +275,7 @@ class LayerRanksTest {
         double[] noisy = TestMatrices.gaussian(rnd, M * N, 1.0);
         assertArrayEquals(svdRanks(noisy, M, N), ranks.ranks(noisy, M, N, TOLS, F64));
         assertEquals(0, ranks.choleskyDecisions(), "the first decision has no rank to start from");
+        assertEquals(0, ranks.sketchDecisions(), "a full-rank matrix is past the first sketch");
         double[] next = TestMatrices.gaussian(rnd, M * N, 1.0);
         int[] got = ranks.ranks(next, M, N, TOLS, F64);
         assertArrayEquals(svdRanks(next, M, N), got);
