@@ -24,8 +24,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * matrix holds; otherwise a new one. {@link #release} leaves the scope's matrices to it, and closing the
  * scope keeps them for the thread's next run (up to {@link #KEEP_BYTES}) and frees those the run did not
  * take. A scope opened with another key than the last (another architecture, say) frees the kept matrices
- * first, so a thread never holds more than one run's. Outside a scope (tests, tools, other threads) both
- * are plain {@code Nd4j.create} and {@code close}.
+ * first. Runs of one key take the same shapes, so a thread holds one run's matrices, which its runs need
+ * anyway; the exception is the sufficient-statistics path, whose factor width is the data's rank: a run on
+ * data of another rank allocates those anew and frees the kept ones at its end. Outside a scope (tests,
+ * tools, other threads) both are plain {@code Nd4j.create} and {@code close}.
  */
 final class NativeArrays {
     /** The most native memory a thread keeps between its runs. Figure 1's run uses about 40 MB, depth 5's 110 MB. */
