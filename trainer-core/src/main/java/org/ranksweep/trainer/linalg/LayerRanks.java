@@ -28,14 +28,14 @@ import org.netlib.util.intW;
  *
  * <p>A matrix whose ranks were all small at the last checkpoint, and every matrix at its first, is first
  * tried by a sketch ({@link #fromSketch}): Q, an orthonormal basis of A times p = (last rank +
- * {@link #OVERSAMPLE}, or {@link #FIRST_SKETCH} the first time) fixed Gaussian vectors, and B = Q^T A. The singular values of the small p x n matrix B bound those of
- * A from below (projecting cannot raise a singular value), less the rounding of the product and of B's
- * SVD, bounded from the norms; they give each tolerance its candidate rank r. The tail is bounded as
- * above, by the residual of a rank-r matrix, here Q W_r W_r^T B with W_r the top eigenvectors of
- * B B^T. A tolerance is decided when sigma_r's lower bound clears its threshold by more than an SVD's
- * rounding and the tail bound lies under it by {@link #TAIL_MARGIN}; otherwise the Gram path above runs
- * as before. A few thin GEMMs:
- * for a rank-10 layer of 500 x 1000, milliseconds instead of some 60.
+ * {@link #OVERSAMPLE}, or {@link #FIRST_SKETCH} the first time) fixed Gaussian vectors, and B = Q^T A. The
+ * singular values of the small p x n matrix B bound those of A from below (projecting cannot raise a
+ * singular value), less the rounding of the product and of B's SVD, bounded from the norms; they give each
+ * tolerance its candidate rank r. The tail is bounded as above, by the residual of a rank-r matrix, here Q
+ * W_r W_r^T B with W_r the top eigenvectors of B B^T. A tolerance is decided when sigma_r's lower bound
+ * clears its threshold by more than an SVD's rounding and the tail bound lies under it by
+ * {@link #TAIL_MARGIN}; otherwise the Gram path above runs as before. A few thin GEMMs: for a rank-10
+ * layer of 500 x 1000, milliseconds instead of some 60.
  *
  * <p>A matrix whose last decision was full rank at every tolerance is first tried by a certificate
  * ({@link #certifiedFullRank}): a Cholesky factorisation of its Gram matrix less s I, with s the largest
@@ -465,9 +465,9 @@ public final class LayerRanks {
     }
 
     /**
-     * The arrays of a sketch and its tail bounds, grown as needed and reused from one decision to the next (a
-     * Figure-1 run's sketches allocated about 26 MB in them, most of it in new memory, which a virtual machine
-     * is slow to hand out: a third of the decisions' time).
+     * The arrays of a sketch and its tail bounds, grown as needed and reused from one decision to the next. A
+     * Figure-1 run's sketches allocated about 26 MB in them, most of it memory the JVM had not touched yet,
+     * which a virtual machine is slow to hand out: a profile put 134 ms a run in those allocations.
      */
     static final class Work {
         private double[] q = new double[0];

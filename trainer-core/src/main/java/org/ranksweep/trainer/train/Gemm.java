@@ -293,7 +293,7 @@ final class Gemm {
 
     /**
      * The typed pointer a plain array's buffer keeps ({@code DataBuffer.pointer()}). {@code addressPointer()}
-     * asks the native side for the address and wraps it in two new objects at every call, about 0.25 us: 5%
+     * asks the native side for the address and wraps it in two new objects at every call, 0.1-0.35 us: 5%
      * of a 40-30-20 run, whose GEMMs take microseconds each.
      */
     private static org.bytedeco.javacpp.Pointer pointer(INDArray x) {

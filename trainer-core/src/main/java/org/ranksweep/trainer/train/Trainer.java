@@ -376,8 +376,8 @@ public final class Trainer {
         /** The run, its native matrices taken from and left to its thread's next run ({@link NativeArrays}). */
         RunResult execute() {
             // what a run allocates follows from these
-            String shapes = java.util.Arrays.toString(c.widths) + " " + dtype + " " + data.samples + " " + c.batchSize + " "
-                    + c.noise + " " + path;
+            String shapes = java.util.Arrays.toString(c.widths) + " " + dtype + " " + data.samples + " "
+                    + c.batchSize + " " + c.noise + " " + path;
             try (NativeArrays.Scope arrays = NativeArrays.open(shapes)) {
                 return executeInScope(arrays);
             }
