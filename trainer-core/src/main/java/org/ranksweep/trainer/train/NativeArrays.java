@@ -37,12 +37,17 @@ final class NativeArrays {
     static final long KEEP_BYTES = 256L << 20;
 
     private static final ThreadLocal<Scope> ACTIVE = new ThreadLocal<>();
-    /** What the thread's last run left, free to take. */
-    private static final ThreadLocal<List<INDArray>> KEPT = ThreadLocal.withInitial(ArrayList::new);
-    /** The checkpoint copies (Java arrays) it left: a VM is slow to hand out new heap as much as native memory. */
-    private static final ThreadLocal<List<double[]>> KEPT_COPIES = ThreadLocal.withInitial(ArrayList::new);
-    /** The key of the scope that left them. */
-    private static final ThreadLocal<Object> KEPT_KEY = new ThreadLocal<>();
+    private static final ThreadLocal<Kept> KEPT = ThreadLocal.withInitial(Kept::new);
+
+    /** What a thread's last run left for its next one. */
+    private static final class Kept {
+        /** The key of the scope that left them. */
+        Object key;
+        /** Its matrices, free to take. */
+        final List<INDArray> matrices = new ArrayList<>();
+        /** Its checkpoint copies (Java arrays): a VM is as slow to hand out new heap as new native memory. */
+        final List<double[]> copies = new ArrayList<>();
+    }
 
     private NativeArrays() {
     }
@@ -61,11 +66,12 @@ final class NativeArrays {
         if (ACTIVE.get() != null) {
             return new Scope(null, 0);
         }
-        if (!key.equals(KEPT_KEY.get())) {
+        Kept kept = KEPT.get();
+        if (!key.equals(kept.key)) {
             clear();
         }
-        KEPT_KEY.set(key);
-        Scope s = new Scope(KEPT.get(), keepBytes);
+        kept.key = key;
+        Scope s = new Scope(kept, keepBytes);
         ACTIVE.set(s);
         return s;
     }
@@ -86,49 +92,54 @@ final class NativeArrays {
 
     /** Closes what the calling thread keeps (tests; a thread that will run no more). */
     static void clear() {
-        List<INDArray> kept = KEPT.get();
-        for (INDArray a : kept) {
+        Kept kept = KEPT.get();
+        for (INDArray a : kept.matrices) {
             a.close();
         }
-        kept.clear();
-        KEPT_COPIES.get().clear();
-        KEPT_KEY.remove();
+        kept.matrices.clear();
+        kept.copies.clear();
+        kept.key = null;
     }
 
     /** How many matrices, and bytes, the calling thread keeps; then how many copies, and bytes. */
     static long[] kept() {
+        Kept kept = KEPT.get();
         long bytes = 0;
-        for (INDArray a : KEPT.get()) {
+        for (INDArray a : kept.matrices) {
             bytes += bytes(a);
         }
         long copyBytes = 0;
-        for (double[] c : KEPT_COPIES.get()) {
-            copyBytes += 8L * c.length;
+        for (double[] c : kept.copies) {
+            copyBytes += bytes(c);
         }
-        return new long[] {KEPT.get().size(), bytes, KEPT_COPIES.get().size(), copyBytes};
+        return new long[] {kept.matrices.size(), bytes, kept.copies.size(), copyBytes};
     }
 
     private static long bytes(INDArray a) {
         return a.length() * a.dataType().width();
     }
 
+    private static long bytes(double[] c) {
+        return 8L * c.length;
+    }
+
     /** One run's matrices; see the class comment. */
     static final class Scope implements AutoCloseable {
-        /** The thread's kept matrices not yet taken; null for a scope nested in another. */
-        private final List<INDArray> free;
+        /** What the thread's last run left (its matrices not yet taken); null for a scope nested in another. */
+        private final Kept kept;
         /** Every matrix handed out in this scope. */
         private final List<INDArray> used = new ArrayList<>();
         /** The copies to keep for the next run. */
         private final List<double[]> copies = new ArrayList<>();
         private final long keepBytes;
 
-        private Scope(List<INDArray> free, long keepBytes) {
-            this.free = free;
+        private Scope(Kept kept, long keepBytes) {
+            this.kept = kept;
             this.keepBytes = keepBytes;
         }
 
         private INDArray take(DataType type, long rows, long cols) {
-            for (Iterator<INDArray> it = free.iterator(); it.hasNext();) {
+            for (Iterator<INDArray> it = kept.matrices.iterator(); it.hasNext();) {
                 INDArray a = it.next();
                 if (a.wasClosed()) {
                     it.remove();
@@ -146,17 +157,17 @@ final class NativeArrays {
 
         /** The copies the thread's last run of this key left, handed over once (none within a nested scope). */
         List<double[]> copies() {
-            if (free == null) {
+            if (kept == null) {
                 return new ArrayList<>();
             }
-            List<double[]> kept = new ArrayList<>(KEPT_COPIES.get());
-            KEPT_COPIES.get().clear();
-            return kept;
+            List<double[]> out = new ArrayList<>(kept.copies);
+            kept.copies.clear();
+            return out;
         }
 
         /** Copies no longer in use, kept for the thread's next run of this key (after the matrices, in the limit). */
         void keepCopies(java.util.Collection<double[]> done) {
-            if (free != null) {
+            if (kept != null) {
                 copies.addAll(done);
             }
         }
@@ -170,17 +181,18 @@ final class NativeArrays {
             return false;
         }
 
-        /** Frees what the run did not take from the last run, and keeps this run's matrices for the next. */
+        /** Frees what the run did not take from the last run, and keeps this run's matrices and copies for the next. */
         @Override
         public void close() {
-            if (free == null) {
+            if (kept == null) {
                 return;
             }
             ACTIVE.remove();
-            for (INDArray a : free) {
+            for (INDArray a : kept.matrices) {
                 a.close();
             }
-            free.clear();
+            kept.matrices.clear();
+            kept.copies.clear();
             long bytes = 0;
             for (INDArray a : used) {
                 if (a.wasClosed()) {
@@ -188,20 +200,18 @@ final class NativeArrays {
                 }
                 if (bytes + bytes(a) <= keepBytes) {
                     bytes += bytes(a);
-                    free.add(a);
+                    kept.matrices.add(a);
                 } else {
                     a.close();
                 }
             }
-            used.clear();
-            List<double[]> keptCopies = KEPT_COPIES.get();
-            keptCopies.clear();
             for (double[] c : copies) {
-                if (bytes + 8L * c.length <= keepBytes) {
-                    bytes += 8L * c.length;
-                    keptCopies.add(c);
+                if (bytes + bytes(c) <= keepBytes) {
+                    bytes += bytes(c);
+                    kept.copies.add(c);
                 }
             }
+            used.clear();
             copies.clear();
         }
     }

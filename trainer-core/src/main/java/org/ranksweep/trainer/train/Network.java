@@ -58,9 +58,7 @@ final class Network implements AutoCloseable {
 
     /** A column-major double[] as an f-ordered ND4J matrix of the given type. */
     static INDArray matrix(double[] colMajor, int rows, int cols, DataType dtype) {
-        if (colMajor.length != rows * cols) {
-            throw new IllegalArgumentException(colMajor.length + " values cannot be " + rows + "x" + cols);
-        }
+        requireLength(colMajor, rows, cols);
         INDArray a = NativeArrays.zeros(dtype, rows, cols);
         Kernels.Buf out = Kernels.buf(a);
         for (int i = 0; i < colMajor.length; i++) {
@@ -74,12 +72,16 @@ final class Network implements AutoCloseable {
      * given type: the data as the network takes it (one row per sample), and the weights as it holds them.
      */
     static INDArray transposed(double[] colMajor, int rows, int cols, DataType dtype) {
-        if (colMajor.length != rows * cols) {
-            throw new IllegalArgumentException(colMajor.length + " values cannot be " + rows + "x" + cols);
-        }
+        requireLength(colMajor, rows, cols);
         INDArray t = NativeArrays.zeros(dtype, cols, rows);
         transposeInto(colMajor, rows, cols, t);
         return t;
+    }
+
+    private static void requireLength(double[] colMajor, int rows, int cols) {
+        if (colMajor.length != rows * cols) {
+            throw new IllegalArgumentException(colMajor.length + " values cannot be " + rows + "x" + cols);
+        }
     }
 
     /** Writes the transpose of a column-major rows x cols double[] into the plain cols x rows matrix {@code t}. */
@@ -405,9 +407,7 @@ final class Network implements AutoCloseable {
 
     /** Sets W_(i+1) from a column-major d_(i+1) x d_i double[]. */
     void setWeights(int i, double[] colMajor) {
-        if (colMajor.length != widths[i + 1] * widths[i]) {
-            throw new IllegalArgumentException(colMajor.length + " values cannot be " + widths[i + 1] + "x" + widths[i]);
-        }
+        requireLength(colMajor, widths[i + 1], widths[i]);
         transposeInto(colMajor, widths[i + 1], widths[i], w[i]);
     }
 
