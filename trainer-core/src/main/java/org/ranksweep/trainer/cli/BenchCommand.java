@@ -16,6 +16,7 @@ import org.ranksweep.trainer.config.RunConfig;
 import org.ranksweep.trainer.data.DataLoader;
 import org.ranksweep.trainer.data.DataSpec;
 import org.ranksweep.trainer.data.Dataset;
+import org.ranksweep.trainer.linalg.BlasBuffers;
 import org.ranksweep.trainer.linalg.BlasCheck;
 import org.ranksweep.trainer.linalg.ComputeThreads;
 import org.ranksweep.trainer.linalg.NativeLinalg;
@@ -97,9 +98,9 @@ public final class BenchCommand implements Callable<Integer> {
         List<Line> lines = lines();
         int cores = Runtime.getRuntime().availableProcessors();
         System.out.printf(Locale.ROOT, "machine: %d cores, %s; Java %s; OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s "
-                + "%s=%s; SVDs: %s%n", cores, cpuModel(), System.getProperty("java.version"), System.getenv("OMP_NUM_THREADS"),
-                System.getenv("OPENBLAS_NUM_THREADS"), BlasCheck.CORETYPE, System.getenv(BlasCheck.CORETYPE),
-                NativeLinalg.describe());
+                + "%s=%s; SVDs: %s; OpenBLAS buffers: %s%n", cores, cpuModel(), System.getProperty("java.version"),
+                System.getenv("OMP_NUM_THREADS"), System.getenv("OPENBLAS_NUM_THREADS"), BlasCheck.CORETYPE,
+                System.getenv(BlasCheck.CORETYPE), NativeLinalg.describe(), BlasBuffers.describe());
         BlasCheck.verify();
         double[] before = ceilings(cores);
         mode = Trainer.SpectraMode.parse("--spectra", spectra);

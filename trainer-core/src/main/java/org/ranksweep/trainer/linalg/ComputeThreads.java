@@ -21,8 +21,8 @@ public final class ComputeThreads {
         int t = Math.max(1, n);
         org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads(t);
         Nd4j.getEnvironment().setMaxThreads(t);
-        LOG.info("ND4J compute threads: {} ({}); OPENBLAS_NUM_THREADS={} for netlib LAPACK", t, why,
-                System.getenv("OPENBLAS_NUM_THREADS"));
+        LOG.info("ND4J compute threads: {} ({}); OPENBLAS_NUM_THREADS={} for netlib LAPACK; OpenBLAS buffers: {}", t,
+                why, System.getenv("OPENBLAS_NUM_THREADS"), BlasBuffers.describe());
     }
 
     /**
