@@ -10,9 +10,10 @@
  * OpenBLAS calls both functions through its PLT, so these definitions take their place. A thread keeps the
  * buffers it has taken (up to PER_THREAD) and takes them again without a lock; a buffer outlives its thread and
  * goes to the next thread that needs one, so its pages are touched once. A thread that holds more than PER_THREAD
- * at once, or a process past SLOTS, gets a buffer mapped for the call and unmapped at its free. A pointer this
- * file did not hand out goes to OpenBLAS's own blas_memory_free. The arithmetic is OpenBLAS's: only where the
- * packed panels live changes.
+ * at once, or a process past SLOTS, gets a buffer mapped for the call and unmapped at its free. Where the kernel
+ * refuses the mapping (strict overcommit), OpenBLAS's own blas_memory_alloc is asked, when the loader can find
+ * it; a pointer this file did not hand out goes to OpenBLAS's own blas_memory_free. The arithmetic is OpenBLAS's:
+ * only where the packed panels live changes.
  *
  *   gcc -O2 -shared -fPIC -o librank-sweep-blas-buffers.so blas_buffers.c -ldl -lpthread
  */
@@ -44,6 +45,7 @@ static __thread int mine[PER_THREAD];
 static __thread int nmine;
 static pthread_key_t exit_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void *(*real_alloc)(int);
 static void (*real_free)(void *);
 
 /* buffers past the slots: mapped for one take, unmapped at its free */
@@ -63,6 +65,7 @@ static void on_thread_exit(void *unused) {
 
 static void init(void) {
     pthread_key_create(&exit_key, on_thread_exit);
+    real_alloc = (void *(*)(int)) dlsym(RTLD_NEXT, "blas_memory_alloc");
     real_free = (void (*)(void *)) dlsym(RTLD_NEXT, "blas_memory_free");
 }
 
@@ -133,7 +136,7 @@ static int unmap_extra(void *p) {
 }
 
 void *blas_memory_alloc(int procpos) {
-    (void) procpos; /* OpenBLAS's hint of the caller (level 3, level 2, a thread of its pool) */
+    /* procpos: OpenBLAS's hint of the caller (level 3, level 2, a thread of its pool), only passed on */
     pthread_once(&once, init);
     for (int k = 0; k < nmine; k++) {
         int s = mine[k];
@@ -143,7 +146,13 @@ void *blas_memory_alloc(int procpos) {
         }
     }
     void *p = nmine < PER_THREAD ? take_slot() : NULL;
-    return p != NULL ? p : map_extra();
+    if (p == NULL) {
+        p = map_extra();
+    }
+    if (p == NULL && real_alloc != NULL) {
+        p = real_alloc(procpos);
+    }
+    return p;
 }
 
 void blas_memory_free(void *p) {
