@@ -33,12 +33,12 @@ public final class BlasBuffers {
         return false;
     }
 
-    /** "per thread" or "OpenBLAS's pool", with how to change it. */
+    /** "per thread" or "OpenBLAS's one pool", with where to read how to change it. */
     public static String describe() {
         String d = described;
         if (d == null) {
             d = preloaded() ? "per thread (" + LIBRARY + " preloaded)"
-                    : "OpenBLAS's one pool (bin/sweep preloads per-thread ones where gcc is installed)";
+                    : "OpenBLAS's one pool (per-thread buffers: README, \"Native libraries\")";
             described = d;
         }
         return d;
