@@ -1,18 +1,14 @@
 package org.ranksweep.trainer.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,30 +18,26 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link BlasCheck} and trains on two threads to the bits of this JVM (which has it or not, as launched).
  */
 class BlasBuffersTest {
-    /** Process timeout for gcc, the C tests and the child JVM. */
-    private static final long TIMEOUT_SECONDS = 180;
-
     @Test
     void theCTestsPassOnNd4jsOpenBlasWithOneAndTwoOpenBlasThreads(@TempDir Path tmp) throws Exception {
-        Path shim = gcc(tmp, "librank-sweep-blas-buffers.so", "src/main/c/blas_buffers.c", "-shared", "-fPIC");
+        Path shim = shim(tmp);
         assumeTrue(shim != null, "needs gcc");
-        Path test = gcc(tmp, "blas_buffers_test", "src/test/c/blas_buffers_test.c");
+        Path test = ChildProcesses.gcc(tmp, "blas_buffers_test", "src/test/c/blas_buffers_test.c");
         Path openblas = nd4jOpenBlas();
         for (String threads : new String[] {"1", "2"}) {
-            List<String> out = run(List.of(test.toString(), openblas.toString()),
+            String out = ChildProcesses.run(List.of(test.toString(), openblas.toString()),
                     Map.of("LD_PRELOAD", shim.toString(), "OPENBLAS_NUM_THREADS", threads,
                             "LD_LIBRARY_PATH", openblas.getParent().toString()));
-            assertEquals(List.of("ok"), out, threads + " OpenBLAS thread(s)");
+            assertEquals("ok", out, threads + " OpenBLAS thread(s)");
         }
     }
 
     @Test
     void aJvmWithTheBuffersPreloadedPassesTheBlasCheckAndTrainsToTheSameBits(@TempDir Path tmp) throws Exception {
-        Path shim = gcc(tmp, "librank-sweep-blas-buffers.so", "src/main/c/blas_buffers.c", "-shared", "-fPIC");
+        Path shim = shim(tmp);
         assumeTrue(shim != null, "needs gcc");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> out = run(List.of(java, "-cp", System.getProperty("java.class.path"),
-                BlasBuffersProbe.class.getName()), Map.of("LD_PRELOAD", shim.toString()));
+        List<String> out = List.of(ChildProcesses.run(ChildProcesses.java(BlasBuffersProbe.class),
+                Map.of("LD_PRELOAD", shim.toString())).split("\n"));
         assertEquals(3, out.size(), String.join("\n", out));
         assertEquals("ok", out.get(0));
         assertEquals("preloaded", out.get(1));
@@ -64,33 +56,8 @@ class BlasBuffersTest {
         throw new AssertionError("ND4J's libopenblas_nolapack.so.0 is not mapped in this JVM");
     }
 
-    /** {@code source} built by gcc into {@code dir/name}; null where there is no gcc. */
-    private static Path gcc(Path dir, String name, String source, String... flags) throws Exception {
-        Path out = dir.resolve(name);
-        List<String> cmd = new ArrayList<>(List.of("gcc", "-O2", "-Wall", "-Werror"));
-        cmd.addAll(List.of(flags));
-        cmd.addAll(List.of("-o", out.toString(), Path.of(source).toAbsolutePath().toString(), "-ldl", "-lpthread"));
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).inheritIO().start();
-        } catch (IOException e) {
-            return null;
-        }
-        assertTrue(p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), "gcc " + source);
-        return out;
-    }
-
-    /** The lines {@code cmd} prints with {@code env} added to this JVM's environment; it must exit 0. */
-    private static List<String> run(List<String> cmd, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(env);
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertTrue(p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
-        assertNotNull(out);
-        return List.of(out.split("\n"));
+    /** {@code src/main/c/blas_buffers.c} built as bin/sweep builds it, into {@code dir}; null where there is no gcc. */
+    private static Path shim(Path dir) throws Exception {
+        return ChildProcesses.gcc(dir, BlasBuffers.LIBRARY, "src/main/c/blas_buffers.c", "-shared", "-fPIC");
     }
 }

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,31 +74,11 @@ class BlasCheckTest {
 
     /** {@code src/test/c/wrong_dtrmm.c} built into {@code dir}; null where there is no gcc. */
     static Path wrongDtrmm(Path dir) throws Exception {
-        Path so = dir.resolve("libwrong_dtrmm.so");
-        Process gcc;
-        try {
-            gcc = new ProcessBuilder("gcc", "-shared", "-fPIC", "-o", so.toString(),
-                    Path.of("src/test/c/wrong_dtrmm.c").toAbsolutePath().toString()).inheritIO().start();
-        } catch (IOException e) {
-            return null;
-        }
-        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, gcc.exitValue(), "gcc");
-        return so;
+        return ChildProcesses.gcc(dir, "libwrong_dtrmm.so", "src/test/c/wrong_dtrmm.c", "-shared", "-fPIC");
     }
 
     /** What {@link BlasCheckProbe} prints in a JVM started with {@code env} added to this one's environment. */
     private static String probe(Map<String, String> env) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                BlasCheckProbe.class.getName());
-        pb.environment().putAll(env);
-        pb.redirectErrorStream(false);
-        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
-        return out;
+        return ChildProcesses.run(ChildProcesses.java(BlasCheckProbe.class), env);
     }
 }
